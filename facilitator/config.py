@@ -1,0 +1,86 @@
+"""Settings, read from the environment or a `.env` file: the only place secrets come from.
+
+Every field's environment name is given explicitly so `.env.example`, the README and the
+simulator's printed settings all use the same names. Secrets are `SecretStr`, so printing a
+`Settings` (or logging it by accident) shows `**********` instead of the value.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ZoomPlan(StrEnum):
+    """Zoom account plans, which size the per-category API rate limits."""
+
+    FREE = "free"
+    PRO = "pro"
+    BUSINESS = "business"
+
+
+class SmtpSecurity(StrEnum):
+    """How the SMTP connection is protected."""
+
+    TLS = "tls"  # implicit TLS, usually port 465
+    STARTTLS = "starttls"  # upgrade after connecting, usually port 587
+    PLAIN = "plain"  # no encryption: local relays and tests only
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a running facilitator."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # The application
+    db_path: Path = Field(Path("facilitator.db"), validation_alias=_env("FACILITATOR_DB_PATH"))
+    public_url: str = Field("http://127.0.0.1:8080", validation_alias=_env("FACILITATOR_PUBLIC_URL"))
+    host: str = Field("127.0.0.1", validation_alias=_env("FACILITATOR_HOST"))
+    port: int = Field(8080, validation_alias=_env("FACILITATOR_PORT"))
+    secret_key: SecretStr = Field(
+        SecretStr("change-me-in-production"), validation_alias=_env("FACILITATOR_SECRET_KEY")
+    )
+    survey_secret: SecretStr = Field(
+        SecretStr("change-me-too"), validation_alias=_env("FACILITATOR_SURVEY_SECRET")
+    )
+    director_password_hash: SecretStr | None = Field(
+        None, validation_alias=_env("FACILITATOR_DIRECTOR_PASSWORD_HASH")
+    )
+    cookie_secure: bool = Field(True, validation_alias=_env("FACILITATOR_COOKIE_SECURE"))
+
+    # Zoom (Server-to-Server OAuth)
+    zoom_account_id: str | None = Field(None, validation_alias=_env("ZOOM_ACCOUNT_ID"))
+    zoom_client_id: str | None = Field(None, validation_alias=_env("ZOOM_CLIENT_ID"))
+    zoom_client_secret: SecretStr | None = Field(None, validation_alias=_env("ZOOM_CLIENT_SECRET"))
+    zoom_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("ZOOM_WEBHOOK_SECRET_TOKEN"))
+    zoom_api_base_url: str = Field("https://api.zoom.us/v2", validation_alias=_env("ZOOM_API_BASE_URL"))
+    zoom_oauth_base_url: str = Field("https://zoom.us", validation_alias=_env("ZOOM_OAUTH_BASE_URL"))
+    zoom_plan: ZoomPlan = Field(ZoomPlan.PRO, validation_alias=_env("ZOOM_PLAN"))
+    zoom_timeout_seconds: float = Field(15.0, validation_alias=_env("ZOOM_TIMEOUT_SECONDS"))
+    zoom_chat_user: str | None = Field(None, validation_alias=_env("ZOOM_CHAT_USER"))
+
+    # Email (SMTP)
+    smtp_host: str = Field("127.0.0.1", validation_alias=_env("SMTP_HOST"))
+    smtp_port: int = Field(587, validation_alias=_env("SMTP_PORT"))
+    smtp_username: str | None = Field(None, validation_alias=_env("SMTP_USERNAME"))
+    smtp_password: SecretStr | None = Field(None, validation_alias=_env("SMTP_PASSWORD"))
+    smtp_security: SmtpSecurity = Field(SmtpSecurity.STARTTLS, validation_alias=_env("SMTP_SECURITY"))
+    smtp_from: str = Field("Facilitator <facilitator@example.edu>", validation_alias=_env("SMTP_FROM"))
+    smtp_timeout_seconds: float = Field(20.0, validation_alias=_env("SMTP_TIMEOUT_SECONDS"))
+    smtp_max_connections: int = Field(4, validation_alias=_env("SMTP_MAX_CONNECTIONS"))
+
+    # Generic JSON webhook channel (Slack- or Teams-style incoming webhook)
+    webhook_channel_url: str | None = Field(None, validation_alias=_env("WEBHOOK_CHANNEL_URL"))
+    webhook_timeout_seconds: float = Field(10.0, validation_alias=_env("WEBHOOK_TIMEOUT_SECONDS"))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and `.env`, with explicit overrides (tests, `--simulate`)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

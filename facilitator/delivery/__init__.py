@@ -1,0 +1,1 @@
+"""Delivery: the durable outbox, the runner (the clock), channels and message rendering."""

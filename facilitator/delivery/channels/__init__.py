@@ -1,0 +1,1 @@
+"""Delivery channels: email, Zoom Team Chat, generic JSON webhook, console."""

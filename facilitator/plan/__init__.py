@@ -1,0 +1,1 @@
+"""The session plan format: models, YAML loading with file:line:col errors, cross-field checks."""

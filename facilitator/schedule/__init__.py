@@ -1,0 +1,1 @@
+"""PURE scheduling: timeline, groups, rotation and planned messages. No I/O, no clock reads."""

@@ -1,0 +1,1 @@
+"""Persistence behind a narrow interface; SQLite by default."""

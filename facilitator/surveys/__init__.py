@@ -1,0 +1,1 @@
+"""Surveys: pseudonymous codes, completion tracking, response rates."""

@@ -1,0 +1,1 @@
+"""The web app: director dashboard, facilitator page, anonymous board, surveys, JSON API."""

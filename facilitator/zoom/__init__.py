@@ -1,0 +1,1 @@
+"""Zoom: API client, simulator, provisioning, webhooks and live room state."""
