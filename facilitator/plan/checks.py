@@ -26,7 +26,8 @@ def breakout_of(plan: Plan) -> tuple[int, BreakoutPhase] | None:
     return None
 
 
-def cross_checks(plan: Plan, students: Sequence[Student]) -> list[tuple[Path, str]]:
+def cross_checks(plan: Plan, students: Sequence[Student] | None) -> list[tuple[Path, str]]:
+    """Problems spanning fields; `students` is None when the roster itself could not be read."""
     return [
         *_duplicates(plan, students),
         *_phases(plan),
@@ -36,7 +37,7 @@ def cross_checks(plan: Plan, students: Sequence[Student]) -> list[tuple[Path, st
     ]
 
 
-def _duplicates(plan: Plan, students: Sequence[Student]) -> Iterator[tuple[Path, str]]:
+def _duplicates(plan: Plan, students: Sequence[Student] | None) -> Iterator[tuple[Path, str]]:
     seen_ids: set[str] = set()
     seen_emails: set[str] = set()
     for i, fac in enumerate(plan.facilitators):
@@ -46,6 +47,8 @@ def _duplicates(plan: Plan, students: Sequence[Student]) -> Iterator[tuple[Path,
             yield ("facilitators", i, "email"), f"{fac.email} is given for two facilitators"
         seen_ids.add(fac.id)
         seen_emails.add(fac.email)
+    if students is None:
+        return
     counts = Counter(s.email for s in students)
     for email, count in sorted(counts.items()):
         if count > 1:
@@ -84,7 +87,7 @@ def _unknown_facilitator(ref: str, known: set[str]) -> str:
     return f"no facilitator has id `{ref}`{hint}"
 
 
-def _breakout(plan: Plan, students: Sequence[Student]) -> Iterator[tuple[Path, str]]:
+def _breakout(plan: Plan, students: Sequence[Student] | None) -> Iterator[tuple[Path, str]]:
     found = breakout_of(plan)
     if found is None:
         return
@@ -97,7 +100,7 @@ def _breakout(plan: Plan, students: Sequence[Student]) -> Iterator[tuple[Path, s
         yield (*base, "groups"), "two group names give the same id; make them more different"
     if len(names) > ZOOM_MAX_ROOMS:
         yield (*base, "groups"), f"{len(names)} groups: Zoom allows at most {ZOOM_MAX_ROOMS} breakout rooms"
-    if len(students) > ZOOM_MAX_PREASSIGNED:
+    if students is not None and len(students) > ZOOM_MAX_PREASSIGNED:
         yield ("students",), (
             f"{len(students)} students: Zoom pre-assigns at most {ZOOM_MAX_PREASSIGNED} people to breakout rooms"
         )
@@ -125,6 +128,8 @@ def _breakout(plan: Plan, students: Sequence[Student]) -> Iterator[tuple[Path, s
                     f"use at most {allowed}"
                 )
                 break
+    if students is None:
+        return
     if phase.assignment == "roster":
         for s in students:
             if s.group is None:

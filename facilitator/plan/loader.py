@@ -69,7 +69,9 @@ def load_plan_text(text: str, *, file: str = "plan.yaml", base_dir: FsPath | Non
         roster_students, roster_problems = _read_roster(loaded, base_dir or FsPath("."))
         problems += roster_problems
         loaded = LoadedPlan(plan, tuple(plan.students.inline) + tuple(roster_students), file, source, text)
-    problems += [loaded.problem(path, message) for path, message in checks.cross_checks(plan, loaded.students)]
+    # When the roster could not be read, checks that count students would only add noise.
+    students = loaded.students if not problems else None
+    problems += [loaded.problem(path, message) for path, message in checks.cross_checks(plan, students)]
     if problems:
         raise PlanError(sorted(problems, key=lambda p: (p.file != file, p.line, p.col)))
     return loaded
@@ -147,16 +149,16 @@ def _allowed_keys(parent: Path, data: Any) -> list[str]:
     """The field names the model at `parent` accepts, for "did you mean" hints."""
     from facilitator.plan import models
 
-    model: type[BaseModel] | None = models.Plan
+    annotation: Any = models.Plan
     node = data
     for part in parent:
-        if model is None:
-            return []
+        model = _model_of(annotation, node)
         node = node[part] if isinstance(node, dict | list) else None
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(str(part))
-        model = _model_of(field.annotation if field else None, node)
+        field = model.model_fields.get(str(part)) if model else None
+        annotation = field.annotation if field else None
+    model = _model_of(annotation, node)
     return [f.alias or name for name, f in model.model_fields.items()] if model else []
 
 

@@ -1,0 +1,98 @@
+"""`facilitator check` as a person reads it: header, timeline, groups, rotation grid, itineraries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from facilitator.plan.times import format_duration
+from facilitator.schedule.model import Schedule
+
+
+def _local(dt: datetime, tz: str, fmt: str = "%H:%M") -> str:
+    return dt.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def render_check(schedule: Schedule, console: Console) -> None:
+    s = schedule.session
+    tz = s.timezone
+    header = Text.assemble(
+        (s.title, "bold"),
+        "\n",
+        f"{_local(s.start, tz, '%a %d %b %Y %H:%M %Z')} ({tz}), {format_duration(s.end - s.start)}, ",
+        f"{len(schedule.students)} students, {len(schedule.facilitators)} facilitators, ",
+        f"{len(schedule.groups)} groups",
+    )
+    console.print(Panel(header, title="session", expand=False))
+
+    timeline = Table(title=f"Timeline ({tz})", show_edge=False)
+    for col in ("from", "to", "what", ""):
+        timeline.add_column(col)
+    for item in schedule.timeline:
+        indent = "  " if item.kind in {"talk", "slot", "transition"} else ""
+        timeline.add_row(_local(item.start, tz), _local(item.end, tz), indent + item.kind, item.title)
+    console.print(timeline)
+
+    if schedule.groups:
+        groups = Table(title="Groups", show_edge=False)
+        groups.add_column("group")
+        groups.add_column("students", justify="right")
+        for g in schedule.groups:
+            groups.add_row(g.name, str(len(g.students)))
+        console.print(groups)
+        console.print(_rotation_grid(schedule))
+        console.print(_itineraries(schedule))
+
+    counts = Counter(m.kind.value for m in schedule.messages)
+    messages = Table(title=f"Planned messages ({len(schedule.messages)})", show_edge=False)
+    messages.add_column("kind")
+    messages.add_column("count", justify="right")
+    for kind, n in sorted(counts.items()):
+        messages.add_row(kind, str(n))
+    console.print(messages)
+
+    for w in schedule.warnings:
+        console.print(Text("warning: ", style="yellow bold") + Text(w.message))
+    console.print(Text("ok: ", style="green bold") + Text("the plan is valid"))
+
+
+def _rotation_grid(schedule: Schedule) -> Group:
+    rot = schedule.rotation
+    tz = schedule.session.timezone
+    verdict = (
+        f"{len(rot.slots)} slots, lower bound {rot.lower_bound}: "
+        + ("optimal" if rot.optimal else "above the bound (availability windows bind)")
+    )
+    grid = Table(title=f"Rotation ({tz}) — {verdict}", show_edge=False)
+    grid.add_column("slot", no_wrap=True)
+    for g in schedule.groups:
+        grid.add_column(g.name)
+    for slot in rot.slots:
+        cells = []
+        for g in schedule.groups:
+            who = [v.facilitator for v in slot.visits if v.group == g.id]
+            cells.append(", ".join(who) if who else Text("self-guided", style="dim"))
+        grid.add_row(f"{slot.index + 1} {_local(slot.start, tz)}-{_local(slot.end, tz)}", *cells)
+    return Group(grid)
+
+
+def _itineraries(schedule: Schedule) -> Table:
+    table = Table(title="Itineraries (each in the facilitator's own time zone)", show_edge=False)
+    table.add_column("facilitator")
+    table.add_column("zone")
+    table.add_column("visits")
+    for fac in schedule.facilitators:
+        visits = schedule.rotation.visits_of(fac.id)
+        parts = [
+            f"{_local(slot.start, fac.timezone)}-{_local(slot.end, fac.timezone)} "
+            f"{schedule.group(v.group).name}"
+            for slot, v in visits
+        ]
+        table.add_row(f"{fac.name} ({fac.id})", fac.timezone, "; ".join(parts) or "no visits")
+    return table
