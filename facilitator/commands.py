@@ -11,4 +11,3 @@ from typing import Any
 def register(sub: Any) -> None:
     """Add the service commands to the `facilitator` parser."""
     del sub  # filled in as the service commands land
-

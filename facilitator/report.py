@@ -65,9 +65,8 @@ def render_check(schedule: Schedule, console: Console) -> None:
 def _rotation_grid(schedule: Schedule) -> Group:
     rot = schedule.rotation
     tz = schedule.session.timezone
-    verdict = (
-        f"{len(rot.slots)} slots, lower bound {rot.lower_bound}: "
-        + ("optimal" if rot.optimal else "above the bound (availability windows bind)")
+    verdict = f"{len(rot.slots)} slots, lower bound {rot.lower_bound}: " + (
+        "optimal" if rot.optimal else "above the bound (availability windows bind)"
     )
     grid = Table(title=f"Rotation ({tz}) — {verdict}", show_edge=False)
     grid.add_column("slot", no_wrap=True)

@@ -47,7 +47,7 @@ phases:                            # in order; each has a duration like 25m, 1h3
     groups: 4                      # or names: [Harbour, Meadow, Summit, Lantern]
     slot: 20m                      # how long a facilitator stays in a room
     transition: 5m                 # time to move between rooms
-    visits_per_group: 1            # or `rotation: full`, or `pairs: [{{facilitator: dr-one, group: Group 1}}]`
+    visits_per_group: 1            # or `rotation: full`, or `pairs: [...]`
     # facilitators_per_room: 1
     # exclude: [{{facilitator: dr-two, group: Group 3}}]
     assignment: balanced           # balanced | roster | random

@@ -63,8 +63,9 @@ def _phases(plan: Plan) -> Iterator[tuple[Path, str]]:
     fac_ids = {f.id for f in plan.facilitators}
     breakouts = [i for i, p in enumerate(plan.phases) if isinstance(p, BreakoutPhase)]
     for extra in breakouts[1:]:
-        yield ("phases", extra, "kind"), (
-            "only one breakout phase per session: Zoom keeps one set of pre-assigned rooms per meeting"
+        yield (
+            ("phases", extra, "kind"),
+            ("only one breakout phase per session: Zoom keeps one set of pre-assigned rooms per meeting"),
         )
     for i, phase in enumerate(plan.phases):
         if isinstance(phase, PlenaryPhase):
@@ -73,9 +74,12 @@ def _phases(plan: Plan) -> Iterator[tuple[Path, str]]:
                     yield ("phases", i, "talks", t, "speaker"), _unknown_facilitator(talk.speaker, fac_ids)
             total = sum(t.minutes for t in phase.talks)
             if total * 60 > phase.duration.total_seconds():
-                yield ("phases", i, "talks"), (
-                    f"the talks take {total} minutes but the phase lasts "
-                    f"{int(phase.duration.total_seconds() // 60)}; shorten them or lengthen `duration`"
+                yield (
+                    ("phases", i, "talks"),
+                    (
+                        f"the talks take {total} minutes but the phase lasts "
+                        f"{int(phase.duration.total_seconds() // 60)}; shorten them or lengthen `duration`"
+                    ),
                 )
 
 
@@ -101,21 +105,27 @@ def _breakout(plan: Plan, students: Sequence[Student] | None) -> Iterator[tuple[
     if len(names) > ZOOM_MAX_ROOMS:
         yield (*base, "groups"), f"{len(names)} groups: Zoom allows at most {ZOOM_MAX_ROOMS} breakout rooms"
     if students is not None and len(students) > ZOOM_MAX_PREASSIGNED:
-        yield ("students",), (
-            f"{len(students)} students: Zoom pre-assigns at most {ZOOM_MAX_PREASSIGNED} people to breakout rooms"
+        yield (
+            ("students",),
+            (
+                f"{len(students)} students: Zoom pre-assigns at most "
+                f"{ZOOM_MAX_PREASSIGNED} people to breakout rooms"
+            ),
         )
     for kind in ("pairs", "exclude"):
         for p, pair in enumerate(getattr(phase, kind) or []):
             if pair.facilitator not in fac_ids:
                 yield (*base, kind, p, "facilitator"), _unknown_facilitator(pair.facilitator, fac_ids)
             if pair.group not in names and pair.group not in ids:
-                yield (*base, kind, p, "group"), (
-                    f"no group is called `{pair.group}`; groups are {', '.join(names)}"
+                yield (
+                    (*base, kind, p, "group"),
+                    (f"no group is called `{pair.group}`; groups are {', '.join(names)}"),
                 )
     n_fac = len(plan.facilitators)
     if phase.facilitators_per_room > n_fac:
-        yield (*base, "facilitators_per_room"), (
-            f"{phase.facilitators_per_room} facilitators per room, but the plan has only {n_fac}"
+        yield (
+            (*base, "facilitators_per_room"),
+            (f"{phase.facilitators_per_room} facilitators per room, but the plan has only {n_fac}"),
         )
     if phase.visits_per_group is not None:
         k = phase.visits_per_group
@@ -123,9 +133,12 @@ def _breakout(plan: Plan, students: Sequence[Student] | None) -> Iterator[tuple[
         for name in names:
             allowed = n_fac - excluded[name]
             if k > allowed:
-                yield (*base, "visits_per_group"), (
-                    f"{k} visits per group, but only {allowed} facilitator(s) may visit {name}; "
-                    f"use at most {allowed}"
+                yield (
+                    (*base, "visits_per_group"),
+                    (
+                        f"{k} visits per group, but only {allowed} facilitator(s) may visit {name}; "
+                        f"use at most {allowed}"
+                    ),
                 )
                 break
     if students is None:
@@ -135,7 +148,9 @@ def _breakout(plan: Plan, students: Sequence[Student] | None) -> Iterator[tuple[
             if s.group is None:
                 yield ("students",), f"assignment is `roster` but {s.email} has no group in the roster"
                 break
-        unknown = sorted({s.group for s in students if s.group and s.group not in names and s.group not in ids})
+        unknown = sorted(
+            {s.group for s in students if s.group and s.group not in names and s.group not in ids}
+        )
         for g in unknown:
             yield ("students",), f"the roster names group `{g}`, which the breakout does not have"
     if len(students) < len(names):
@@ -146,9 +161,12 @@ def _surveys(plan: Plan) -> Iterator[tuple[Path, str]]:
     for name in ("pre_survey", "post_survey"):
         survey: Survey | None = getattr(plan.messages, name)
         if survey is not None and "{code}" not in survey.url:
-            yield ("messages", name, "url"), (
-                "the survey URL must contain `{code}` where the student's pseudonymous code goes, "
-                "e.g. `https://survey.example.edu/s?code={code}`"
+            yield (
+                ("messages", name, "url"),
+                (
+                    "the survey URL must contain `{code}` where the student's pseudonymous code goes, "
+                    "e.g. `https://survey.example.edu/s?code={code}`"
+                ),
             )
     focus = plan.messages.focus_group
     if focus and focus.url and not focus.url.startswith(("http://", "https://")):
@@ -160,6 +178,7 @@ def _surveys(plan: Plan) -> Iterator[tuple[Path, str]]:
 
 def _channels(plan: Plan) -> Iterator[tuple[Path, str]]:
     if plan.messages.channels.students == "zoom_chat":
-        yield ("messages", "channels", "students"), (
-            "Zoom Team Chat reaches only users of your own Zoom account; students need `email`"
+        yield (
+            ("messages", "channels", "students"),
+            ("Zoom Team Chat reaches only users of your own Zoom account; students need `email`"),
         )

@@ -56,8 +56,17 @@ def load_plan_text(text: str, *, file: str = "plan.yaml", base_dir: FsPath | Non
     except YamlProblem as exc:
         raise PlanError([PlanProblem(file, exc.position.line, exc.position.col, "", exc.message)]) from None
     if not isinstance(data, dict):
-        raise PlanError([PlanProblem(file, 1, 1, "", "a plan is a mapping with `session`, `facilitators`, "
-                                                       "`students`, `phases` and `messages`")])
+        raise PlanError(
+            [
+                PlanProblem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    "a plan is a mapping with `session`, `facilitators`, `students`, `phases` and `messages`",
+                )
+            ]
+        )
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
@@ -92,27 +101,27 @@ def _problems_from_validation(
 
 
 def _clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
-    """Drop pydantic's union tags (`plenary`, `int`, `list[str]`) so the path matches the YAML."""
+    """Drop pydantic's union tags (`breakout`, `int`, `list[str]`) so the path matches the YAML."""
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            out.append(part)
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict | list) and not out[-1:] == [part]:
-            # a discriminator or union member name: skip it; a missing key: keep it
-            if isinstance(node, dict) and isinstance(part, str) and not _is_union_tag(part):
-                out.append(part)
-                node = None
+        elif isinstance(part, str) and _is_union_tag(part):
+            continue
+        else:
+            node = None  # a missing key: keep it in the path, nothing below it exists
+        out.append(part)
     return tuple(out)
 
 
+_UNION_TAGS = {"plenary", "breakout", "break", "int", "str", "bool", "float"}
+
+
 def _is_union_tag(part: str) -> bool:
-    return part in {"plenary", "breakout", "break", "int", "str", "list[str]", "function-after[_when(), str]"} \
-        or part.startswith(("function-", "list[", "json-or-python"))
+    return part in _UNION_TAGS or "[" in part or part.startswith("function-")
 
 
 def _friendly(err: Any, path: Path, data: Any) -> str:
@@ -122,8 +131,10 @@ def _friendly(err: Any, path: Path, data: Any) -> str:
         key = str(path[-1]) if path else "?"
         allowed = _allowed_keys(path[:-1], data)
         close = get_close_matches(key, allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean `{close[0]}`?" if close else (
-            f"; allowed here: {', '.join(sorted(allowed))}" if allowed else ""
+        hint = (
+            f"; did you mean `{close[0]}`?"
+            if close
+            else (f"; allowed here: {', '.join(sorted(allowed))}" if allowed else "")
         )
         return f"unknown key `{key}`{hint}"
     if kind == "missing":
@@ -153,9 +164,10 @@ def _allowed_keys(parent: Path, data: Any) -> list[str]:
     node = data
     for part in parent:
         model = _model_of(annotation, node)
-        node = node[part] if isinstance(node, dict | list) else None
         if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
             continue
+        node = node.get(part) if isinstance(node, dict) else None
         field = model.model_fields.get(str(part)) if model else None
         annotation = field.annotation if field else None
     model = _model_of(annotation, node)
@@ -170,8 +182,12 @@ def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if isinstance(node, dict) and "kind" in node:
-        return {"plenary": models.PlenaryPhase, "breakout": models.BreakoutPhase,
-                "break": models.BreakPhase}.get(str(node["kind"]))
+        phases: dict[str, type[BaseModel]] = {
+            "plenary": models.PlenaryPhase,
+            "breakout": models.BreakoutPhase,
+            "break": models.BreakPhase,
+        }
+        return phases.get(str(node["kind"]))
     for arg in get_args(annotation):
         found = _model_of(arg, node)
         if found:
@@ -187,8 +203,11 @@ def _read_roster(loaded: LoadedPlan, base_dir: FsPath) -> tuple[list[Student], l
     try:
         text = roster_path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        return [], [loaded.problem(at, f"roster file {str(roster_path)!r} does not exist; the path is "
-                                       "relative to the plan file")]
+        return [], [
+            loaded.problem(
+                at, f"roster file {str(roster_path)!r} does not exist; the path is relative to the plan file"
+            )
+        ]
     except (OSError, UnicodeDecodeError) as exc:
         return [], [loaded.problem(at, f"roster file {str(roster_path)!r} cannot be read: {exc}")]
     return parse_roster(text, str(roster_path), loaded)
@@ -202,8 +221,15 @@ def parse_roster(text: str, file: str, loaded: LoadedPlan) -> tuple[list[Student
         return [], [loaded.problem(("students", "roster"), f"roster {file!r} is empty")]
     header = [h.strip().lower() for h in rows[0]]
     if "email" not in header:
-        return [], [PlanProblem(file, 1, 1, "email", "the roster needs an `email` column "
-                                f"(found: {', '.join(header) or 'nothing'})")]
+        return [], [
+            PlanProblem(
+                file,
+                1,
+                1,
+                "email",
+                f"the roster needs an `email` column (found: {', '.join(header) or 'nothing'})",
+            )
+        ]
     if "name" not in header:
         return [], [PlanProblem(file, 1, 1, "name", "the roster needs a `name` column")]
     students: list[Student] = []

@@ -67,8 +67,12 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
     )
     facilitators = tuple(
         FacilitatorInfo(
-            id=f.id, name=f.name, email=f.email, timezone=f.timezone or tz,
-            channel=(f.channel or plan.messages.channels.facilitators).value, webhook_url=f.webhook_url,
+            id=f.id,
+            name=f.name,
+            email=f.email,
+            timezone=f.timezone or tz,
+            channel=(f.channel or plan.messages.channels.facilitators).value,
+            webhook_url=f.webhook_url,
         )
         for f in plan.facilitators
     )
@@ -96,7 +100,11 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
         next_title = plan.phases[breakout[0] + 1].title
     messages = plan_messages(
         MessageInputs(
-            plan=plan, session=session, facilitators=facilitators, students=students, groups=groups,
+            plan=plan,
+            session=session,
+            facilitators=facilitators,
+            students=students,
+            groups=groups,
             rotation=rotation,
             breakout_start=rotation.slots[0].start if rotation.slots else None,
             breakout_end=rotation.slots[-1].end if rotation.slots else None,
@@ -104,8 +112,14 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
         )
     )
     schedule = Schedule(
-        session=session, timeline=tuple(items), facilitators=facilitators, students=students,
-        groups=groups, rotation=rotation, messages=messages, cue_lead=plan.messages.cue_lead,
+        session=session,
+        timeline=tuple(items),
+        facilitators=facilitators,
+        students=students,
+        groups=groups,
+        rotation=rotation,
+        messages=messages,
+        cue_lead=plan.messages.cue_lead,
     )
     extra = plan_warnings.collect(schedule, frame, now)
     return Schedule(**{**schedule.__dict__, "warnings": extra})
@@ -131,7 +145,8 @@ def _availability(plan: Plan, frame: BreakoutFrame) -> dict[str, frozenset[int]]
         tz = ZoneInfo(fac.timezone or plan.session.timezone)
         windows = [(w.start.replace(tzinfo=tz), w.until.replace(tzinfo=tz)) for w in fac.available]
         out[fac.id] = frozenset(
-            i for i in range(frame.capacity)
+            i
+            for i in range(frame.capacity)
             if any(a <= frame.slot_start(i) and frame.slot_end(i) <= b for a, b in windows)
         )
     return out or None
@@ -144,9 +159,17 @@ def _rotation(
     ids = {n: group_id(n) for n in phase.group_names}
     where = ("phases", index)
     if frame.capacity < 1:
-        raise PlanError([loaded.problem((*where, "slot"), (
-            f"a slot of {format_duration(phase.slot)} does not fit in the {format_duration(phase.duration)} "
-            "phase; shorten `slot` or lengthen `duration`"))])
+        raise PlanError(
+            [
+                loaded.problem(
+                    (*where, "slot"),
+                    (
+                        f"a slot of {format_duration(phase.slot)} does not fit in the "
+                        f"{format_duration(phase.duration)} phase; shorten `slot` or lengthen `duration`"
+                    ),
+                )
+            ]
+        )
     problem = RotationProblem(
         facilitators=tuple(f.id for f in plan.facilitators),
         groups=tuple(g.id for g in groups),
@@ -171,12 +194,20 @@ def _rotation(
             raise PlanError([loaded.problem((*where, "duration"), message)]) from None
         raise PlanError([loaded.problem(where, f"no rotation is possible: {exc.reason}")]) from None
     slots = tuple(
-        Slot(index=i, start=frame.slot_start(i), end=frame.slot_end(i),
-             visits=tuple(Visit(facilitator=f, group=g) for f, g in visits))
+        Slot(
+            index=i,
+            start=frame.slot_start(i),
+            end=frame.slot_end(i),
+            visits=tuple(Visit(facilitator=f, group=g) for f, g in visits),
+        )
         for i, visits in enumerate(solution.slots)
     )
-    return Rotation(lower_bound=solution.lower_bound, optimal=solution.optimal, slots=slots,
-                    per_room=phase.facilitators_per_room)
+    return Rotation(
+        lower_bound=solution.lower_bound,
+        optimal=solution.optimal,
+        slots=slots,
+        per_room=phase.facilitators_per_room,
+    )
 
 
 def breakout_unused(frame: BreakoutFrame, used_slots: int) -> timedelta:

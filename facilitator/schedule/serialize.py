@@ -58,9 +58,7 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
                     "start": iso(slot.start),
                     "end": iso(slot.end),
                     "visits": [{"facilitator": v.facilitator, "group": v.group} for v in slot.visits],
-                    "self_guided": sorted(
-                        {g.id for g in schedule.groups} - {v.group for v in slot.visits}
-                    ),
+                    "self_guided": sorted({g.id for g in schedule.groups} - {v.group for v in slot.visits}),
                 }
                 for slot in schedule.rotation.slots
             ],
