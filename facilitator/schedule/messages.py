@@ -95,22 +95,45 @@ def _student_messages(x: MessageInputs) -> Iterator[PlannedMessage]:
         yield _message(s, MessageKind.INVITATION, student, channel, invitation_at, s.end, where)
         yield from _survey_messages(x, student, channel, tz, where)
         if x.breakout_start is not None and x.breakout_end is not None and msgs.board.enabled:
-            yield _message(s, MessageKind.BOARD_LINK, student, channel, x.breakout_start, x.breakout_end, where)
+            yield _message(
+                s, MessageKind.BOARD_LINK, student, channel, x.breakout_start, x.breakout_end, where
+            )
         for slot in x.rotation.slots:
             if not any(v.group == group.id for v in slot.visits):
-                ctx = {**where, "slot": slot.index, "slot_start": iso(slot.start), "slot_end": iso(slot.end),
-                       "prompt": group.prompt}
-                yield _message(s, MessageKind.SELF_GUIDED_PROMPT, student, channel, slot.start, slot.end, ctx,
-                               suffix=str(slot.index))
+                ctx = {
+                    **where,
+                    "slot": slot.index,
+                    "slot_start": iso(slot.start),
+                    "slot_end": iso(slot.end),
+                    "prompt": group.prompt,
+                }
+                yield _message(
+                    s,
+                    MessageKind.SELF_GUIDED_PROMPT,
+                    student,
+                    channel,
+                    slot.start,
+                    slot.end,
+                    ctx,
+                    suffix=str(slot.index),
+                )
         if msgs.resources is not None:
             due = msgs.resources.send.resolve(s.start, s.end, tz)
             items = [{"title": r.title, "url": r.url} for r in msgs.resources.items]
-            yield _message(s, MessageKind.RESOURCES, student, channel, due, due + FOLLOW_UP_LIFETIME,
-                           {"items": items})
+            yield _message(
+                s, MessageKind.RESOURCES, student, channel, due, due + FOLLOW_UP_LIFETIME, {"items": items}
+            )
         if msgs.focus_group is not None:
             due = msgs.focus_group.send.resolve(s.start, s.end, tz)
-            yield _message(s, MessageKind.FOCUS_GROUP, student, channel, due, due + FOLLOW_UP_LIFETIME,
-                           {"url": msgs.focus_group.url})
+            yield _message(
+                s,
+                MessageKind.FOCUS_GROUP,
+                student,
+                channel,
+                due,
+                due + FOLLOW_UP_LIFETIME,
+                {"url": msgs.focus_group.url},
+            )
 
 
 def _survey_messages(
@@ -119,8 +142,13 @@ def _survey_messages(
     s = x.session
     surveys: list[tuple[str, Survey | None, MessageKind, MessageKind, datetime]] = [
         ("pre", x.plan.messages.pre_survey, MessageKind.PRE_SURVEY, MessageKind.PRE_SURVEY_REMINDER, s.start),
-        ("post", x.plan.messages.post_survey, MessageKind.POST_SURVEY, MessageKind.POST_SURVEY_REMINDER,
-         s.end + timedelta(days=14)),
+        (
+            "post",
+            x.plan.messages.post_survey,
+            MessageKind.POST_SURVEY,
+            MessageKind.POST_SURVEY_REMINDER,
+            s.end + timedelta(days=14),
+        ),
     ]
     for name, survey, kind, reminder_kind, default_close in surveys:
         if survey is None:
@@ -130,8 +158,9 @@ def _survey_messages(
         yield _message(s, kind, student, channel, survey.send.resolve(s.start, s.end, tz), close, ctx)
         for i, reminder in enumerate(survey.reminders):
             due = reminder.resolve(s.start, s.end, tz)
-            yield _message(s, reminder_kind, student, channel, due, close, ctx, suffix=f"r{i + 1}",
-                           unless_completed=name)
+            yield _message(
+                s, reminder_kind, student, channel, due, close, ctx, suffix=f"r{i + 1}", unless_completed=name
+            )
 
 
 def _facilitator_messages(x: MessageInputs) -> Iterator[PlannedMessage]:
@@ -143,27 +172,66 @@ def _facilitator_messages(x: MessageInputs) -> Iterator[PlannedMessage]:
     for fac in x.facilitators:
         visits = x.rotation.visits_of(fac.id)
         itinerary = [
-            {"slot": slot.index, "group_id": v.group, "group_name": groups[v.group].name,
-             "start": iso(slot.start), "end": iso(slot.end), "students": len(groups[v.group].students)}
+            {
+                "slot": slot.index,
+                "group_id": v.group,
+                "group_name": groups[v.group].name,
+                "start": iso(slot.start),
+                "end": iso(slot.end),
+                "students": len(groups[v.group].students),
+            }
             for slot, v in visits
         ]
-        yield _message(s, MessageKind.FACILITATOR_WELCOME, fac, fac.channel, invitation_at, s.start,
-                       {"facilitator_id": fac.id, "visits": itinerary})
+        yield _message(
+            s,
+            MessageKind.FACILITATOR_WELCOME,
+            fac,
+            fac.channel,
+            invitation_at,
+            s.start,
+            {"facilitator_id": fac.id, "visits": itinerary},
+        )
         for slot, visit in visits:
             group = groups[visit.group]
-            ctx = {"facilitator_id": fac.id, "group_id": group.id, "group_name": group.name,
-                   "slot": slot.index, "slot_start": iso(slot.start), "slot_end": iso(slot.end),
-                   "students": len(group.students), "prompt": group.prompt,
-                   "lead_minutes": int(lead.total_seconds() // 60)}
+            ctx = {
+                "facilitator_id": fac.id,
+                "group_id": group.id,
+                "group_name": group.name,
+                "slot": slot.index,
+                "slot_start": iso(slot.start),
+                "slot_end": iso(slot.end),
+                "students": len(group.students),
+                "prompt": group.prompt,
+                "lead_minutes": int(lead.total_seconds() // 60),
+            }
             heads_up_at = slot.start - lead
-            yield _message(s, MessageKind.HEADS_UP, fac, fac.channel, heads_up_at,
-                           heads_up_at + min(grace, lead), ctx, suffix=str(slot.index))
-            yield _message(s, MessageKind.MOVE_NOW, fac, fac.channel, slot.start, slot.start + grace, ctx,
-                           suffix=str(slot.index))
+            yield _message(
+                s,
+                MessageKind.HEADS_UP,
+                fac,
+                fac.channel,
+                heads_up_at,
+                heads_up_at + min(grace, lead),
+                ctx,
+                suffix=str(slot.index),
+            )
+            yield _message(
+                s,
+                MessageKind.MOVE_NOW,
+                fac,
+                fac.channel,
+                slot.start,
+                slot.start + grace,
+                ctx,
+                suffix=str(slot.index),
+            )
         if visits and x.rotation.slots:
             last_end = x.rotation.slots[-1].end
             due = max(last_end - lead, x.rotation.slots[-1].start)
-            ctx = {"facilitator_id": fac.id, "breakout_end": iso(last_end),
-                   "next_phase": x.next_phase_title or "the main room",
-                   "lead_minutes": int(lead.total_seconds() // 60)}
+            ctx = {
+                "facilitator_id": fac.id,
+                "breakout_end": iso(last_end),
+                "next_phase": x.next_phase_title or "the main room",
+                "lead_minutes": int(lead.total_seconds() // 60),
+            }
             yield _message(s, MessageKind.BREAKOUT_END, fac, fac.channel, due, last_end, ctx)

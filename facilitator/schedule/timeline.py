@@ -82,6 +82,9 @@ def slot_items(frame: BreakoutFrame, count: int, title: str) -> list[TimelineIte
         start, end = frame.slot_start(i), frame.slot_end(i)
         items.append(TimelineItem("slot", f"{title}: slot {i + 1}", start, end, frame.phase_index, slot=i))
         if i + 1 < count and frame.transition:
-            items.append(TimelineItem("transition", "Move rooms", end, frame.slot_start(i + 1),
-                                      frame.phase_index, slot=i))
+            items.append(
+                TimelineItem(
+                    "transition", "Move rooms", end, frame.slot_start(i + 1), frame.phase_index, slot=i
+                )
+            )
     return items

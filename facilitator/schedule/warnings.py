@@ -27,7 +27,10 @@ def collect(schedule: Schedule, frame: BreakoutFrame | None, now: datetime | Non
         out.append(f"the session starts in the past ({local:%Y-%m-%d %H:%M} {s.timezone})")
     night: dict[str, list[str]] = {}
     for msg in schedule.messages:
-        if msg.audience != Audience.FACILITATOR or msg.kind not in {MessageKind.HEADS_UP, MessageKind.MOVE_NOW}:
+        if msg.audience != Audience.FACILITATOR or msg.kind not in {
+            MessageKind.HEADS_UP,
+            MessageKind.MOVE_NOW,
+        }:
             continue
         fac = schedule.facilitator(msg.recipient_id)
         if _at_night(msg.due, fac.timezone):

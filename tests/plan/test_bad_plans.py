@@ -107,8 +107,10 @@ def test_reference_to_unknown_facilitator(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids_and_emails(tmp_path: Path) -> None:
-    text = GOOD.replace("  - id: dr-b\n    name: Dr. B\n    email: b@example.edu",
-                        "  - id: dr-a\n    name: Dr. B\n    email: a@example.edu")
+    text = GOOD.replace(
+        "  - id: dr-b\n    name: Dr. B\n    email: b@example.edu",
+        "  - id: dr-a\n    name: Dr. B\n    email: a@example.edu",
+    )
     msgs = problems(tmp_path, text)
     assert any("facilitators[1].id: facilitator id `dr-a` is used twice" in m for m in msgs)
     assert any("facilitators[1].email: a@example.edu is given for two facilitators" in m for m in msgs)
@@ -134,8 +136,10 @@ def test_roster_without_email_column(tmp_path: Path) -> None:
 def test_roster_invalid_address_names_row_and_column(tmp_path: Path) -> None:
     roster = "name,email\nAda,ada@example.edu\nBob,bob-at-example\n"
     msgs = problems(tmp_path, GOOD, roster)
-    assert any(m.endswith("roster.csv:3:2: email: 'bob-at-example' is not an email address like "
-                          "`name@example.edu`") for m in msgs), msgs
+    assert any(
+        m.endswith("roster.csv:3:2: email: 'bob-at-example' is not an email address like `name@example.edu`")
+        for m in msgs
+    ), msgs
 
 
 @pytest.mark.parametrize("bad", ["0m", "-5m", "soon"])
