@@ -1,0 +1,202 @@
+"""The anonymous board: one signed link per room, the same for every student in it.
+
+The link names a session and a room, never a person. Votes are deduplicated by a random token
+the browser keeps in a cookie (stored only as a keyed hash). Works without JavaScript (plain
+form posts); with it, posts and votes go over fetch and new posts arrive by server-sent events.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from facilitator.links import Audience
+from facilitator.schedule.model import Group
+from facilitator.web import contributions
+from facilitator.web.auth import derive_key
+from facilitator.web.common import POST_LIMITER, ctx_of, session_or_404, verify_link
+from facilitator.web.context import SessionEntry
+from facilitator.web.hub import room_topic
+from facilitator.web.sse import stream
+
+VOTER_COOKIE = "board_voter"
+
+
+def _room(request: web.Request) -> tuple[SessionEntry, Group]:
+    claims = verify_link(request, Audience.BOARD)
+    entry = session_or_404(ctx_of(request), str(claims.get("sid")))
+    gid = str(claims.get("gid"))
+    group = next((g for g in entry.schedule.groups if g.id == gid), None)
+    if group is None:
+        raise web.HTTPNotFound(reason="There is no such room in this session.")
+    return entry, group
+
+
+def _wants_json(request: web.Request) -> bool:
+    return (
+        "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json"
+    )
+
+
+def _voter(request: web.Request) -> tuple[str, bool]:
+    token = request.cookies.get(VOTER_COOKIE, "")
+    if 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum():
+        return token, False
+    return secrets.token_urlsafe(24), True
+
+
+def _set_voter(request: web.Request, response: web.StreamResponse, voter: str) -> None:
+    response.set_cookie(
+        VOTER_COOKIE,
+        voter,
+        max_age=90 * 86400,
+        path="/b/",
+        httponly=True,
+        samesite="Strict",
+        secure=ctx_of(request).settings.cookie_secure,
+    )
+
+
+async def _render(
+    request: web.Request,
+    entry: SessionEntry,
+    group: Group,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    draft: str = "",
+    status: int = 200,
+) -> web.Response:
+    ctx = ctx_of(request)
+    items = await ctx.store.list_contributions(entry.id, group.id)
+    tz = entry.schedule.session.timezone
+    response = aiohttp_jinja2.render_template(
+        "board.html",
+        request,
+        {
+            "session": entry.schedule.session,
+            "group": group,
+            "token": request.match_info["token"],
+            "items": [contributions.as_json(c, tz) for c in sorted(items, key=lambda c: c.id)],
+            "error": error,
+            "notice": notice,
+            "draft": draft,
+            "max_chars": contributions.MAX_CHARS,
+        },
+        status=status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    voter, new = _voter(request)
+    if new:
+        _set_voter(request, response, voter)
+    return response
+
+
+async def board_page(request: web.Request) -> web.Response:
+    entry, group = _room(request)
+    notice = None
+    if request.query.get("posted") == "held":
+        notice = "Thank you. Your post will appear once the course director has approved it."
+    elif request.query.get("posted") == "1":
+        notice = "Posted."
+    return await _render(request, entry, group, notice=notice)
+
+
+def _too_many(request: web.Request, retry_after: float) -> web.HTTPTooManyRequests:
+    seconds = int(retry_after + 0.999)
+    return web.HTTPTooManyRequests(
+        reason=f"This room's board is busy: please wait {seconds} seconds and post again. Nothing was lost "
+        "on your side; copy your text if you want to keep it.",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+async def board_post(request: web.Request) -> web.StreamResponse:
+    ctx = ctx_of(request)
+    entry, group = _room(request)
+    as_json = _wants_json(request)
+    raw: Any
+    if request.content_type == "application/json":
+        try:
+            raw = (await request.json()).get("body")
+        except (ValueError, AttributeError):
+            raw = None
+    else:
+        raw = (await request.post()).get("body")
+    try:
+        contributions.clean_body(raw)
+    except contributions.PostError as exc:
+        if as_json:
+            return web.json_response({"error": str(exc)}, status=400)
+        return await _render(
+            request,
+            entry,
+            group,
+            error=str(exc),
+            draft=raw[:5000] if isinstance(raw, str) else "",
+            status=400,
+        )
+    limit = entry.schedule.session.board_posts_per_minute
+    wait = request.app[POST_LIMITER].try_acquire(f"{entry.id}/{group.id}", limit)
+    if wait:
+        raise _too_many(request, wait)
+    c = await contributions.post(ctx, entry, group.id, raw)
+    if as_json:
+        return web.json_response(
+            {
+                "ok": True,
+                "held": c.hidden,
+                "contribution": contributions.as_json(c, entry.schedule.session.timezone),
+            }
+        )
+    raise web.HTTPSeeOther(f"/b/{request.match_info['token']}?posted={'held' if c.hidden else '1'}")
+
+
+async def board_vote(request: web.Request) -> web.StreamResponse:
+    ctx = ctx_of(request)
+    entry, group = _room(request)
+    try:
+        cid = int(request.match_info["cid"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    voter, new = _voter(request)
+    updated = await contributions.vote(ctx, entry, group.id, cid, voter, derive_key(ctx.settings, "vote"))
+    if updated is None:
+        raise web.HTTPNotFound(reason="There is no such post on this board.")
+    response: web.StreamResponse
+    if _wants_json(request):
+        response = web.json_response({"ok": True, "id": cid, "votes": updated.votes})
+    else:
+        response = web.Response(status=303, headers={"Location": f"/b/{request.match_info['token']}"})
+    if new:
+        _set_voter(request, response, voter)
+    return response
+
+
+async def board_list(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    entry, group = _room(request)
+    tz = entry.schedule.session.timezone
+    items = await ctx.store.list_contributions(entry.id, group.id)
+    return web.json_response(
+        {"items": [contributions.as_json(c, tz) for c in sorted(items, key=lambda c: c.id)]},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def board_events(request: web.Request) -> web.StreamResponse:
+    entry, group = _room(request)
+    return await stream(request, [room_topic(entry.id, group.id)])
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/b/{token}", board_page, name="board"),
+        web.post("/b/{token}", board_post, name="board_post"),
+        web.get("/b/{token}/contributions", board_list, name="board_list"),
+        web.get("/b/{token}/events", board_events, name="board_events"),
+        web.post("/b/{token}/vote/{cid}", board_vote, name="board_vote"),
+    ]

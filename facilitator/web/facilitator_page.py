@@ -1,0 +1,145 @@
+"""The facilitator's page: where am I due now, where next, how long left, and my room's questions.
+
+Opened from the personal link in their cues (no login). The server renders the whole itinerary
+with each stop's times in the facilitator's own zone; a small script picks the current stop from
+the app's clock (pushed over the event stream), runs the countdown and shows the current room's
+anonymous contributions, which arrive live.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from facilitator.exports import facilitator_calendar
+from facilitator.links import Audience
+from facilitator.schedule.model import FacilitatorInfo
+from facilitator.web import contributions
+from facilitator.web.common import ctx_of, hhmm, iso, local, session_or_404, verify_link
+from facilitator.web.context import SessionEntry, clock_rate
+from facilitator.web.hub import CLOCK_TOPIC, room_topic
+from facilitator.web.itinerary import current_and_next, itinerary, visited_groups
+from facilitator.web.sse import stream
+
+
+def _person(request: web.Request) -> tuple[SessionEntry, FacilitatorInfo]:
+    claims = verify_link(request, Audience.FACILITATOR)
+    entry = session_or_404(ctx_of(request), str(claims.get("sid")))
+    fid = str(claims.get("fid"))
+    person = next((f for f in entry.schedule.facilitators if f.id == fid), None)
+    if person is None:
+        raise web.HTTPNotFound(reason="This session has no such facilitator.")
+    return entry, person
+
+
+def now_text(entry: SessionEntry, person: FacilitatorInfo, stops: list[Any], now: Any) -> str:
+    """The sentence at the top of the page, as the script will also compute it."""
+    tz = person.timezone
+    current, upcoming = current_and_next(stops, now)
+    parts = []
+    if current is not None:
+        parts.append(f"Now: {current.label} until {hhmm(current.end, tz)}")
+    elif upcoming is not None and stops and now >= stops[0].start:
+        parts.append("Now: moving")
+    if upcoming is not None:
+        parts.append(f"next: {upcoming.label} at {hhmm(upcoming.start, tz)}")
+    if not parts:
+        return "The session is over. Thank you!"
+    text = ", ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+async def facilitator_page(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    entry, person = _person(request)
+    schedule = entry.schedule
+    tz = person.timezone
+    now = ctx.now()
+    stops = itinerary(schedule, person.id)
+    current, upcoming = current_and_next(stops, now)
+    focus = current if current and current.group_id else upcoming if upcoming and upcoming.group_id else None
+    rooms = []
+    for gid in visited_groups(schedule, person.id):
+        group = schedule.group(gid)
+        items = await ctx.store.list_contributions(entry.id, gid)
+        rooms.append(
+            {
+                "group": group,
+                "visible": focus is not None and focus.group_id == gid,
+                "items": [contributions.as_json(c, tz) for c in sorted(items, key=lambda c: c.id)],
+            }
+        )
+    response = aiohttp_jinja2.render_template(
+        "facilitator.html",
+        request,
+        {
+            "session": schedule.session,
+            "person": person,
+            "token": request.match_info["token"],
+            "now_text": now_text(entry, person, stops, now),
+            "stops": [
+                {
+                    "start": iso(s.start),
+                    "end": iso(s.end),
+                    "label": s.label,
+                    "kind": s.kind,
+                    "group": s.group_id or "",
+                    "start_label": hhmm(s.start, tz),
+                    "end_label": hhmm(s.end, tz),
+                    "day": local(s.start, tz).strftime("%a %d %b"),
+                    "current": s is current,
+                }
+                for s in stops
+            ],
+            "rooms": rooms,
+            "server_now": now.timestamp(),
+            "rate": clock_rate(ctx.clock),
+            "tz": tz,
+            "day": local(schedule.session.start, tz).strftime("%A %d %B %Y"),
+        },
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def facilitator_events(request: web.Request) -> web.StreamResponse:
+    entry, person = _person(request)
+    topics = [room_topic(entry.id, g) for g in visited_groups(entry.schedule, person.id)]
+    return await stream(request, [*topics, CLOCK_TOPIC])
+
+
+async def facilitator_contributions(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    entry, person = _person(request)
+    tz = person.timezone
+    out: dict[str, list[dict[str, Any]]] = {}
+    for gid in visited_groups(entry.schedule, person.id):
+        items = await ctx.store.list_contributions(entry.id, gid)
+        out[gid] = [contributions.as_json(c, tz) for c in sorted(items, key=lambda c: c.id)]
+    return web.json_response({"rooms": out}, headers={"Cache-Control": "no-store"})
+
+
+async def facilitator_ics(request: web.Request) -> web.Response:
+    entry, person = _person(request)
+    page = ctx_of(request).signer.url(f"/f/{request.match_info['token']}")
+    body = facilitator_calendar(entry.schedule, person.id, page_url=page)
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{person.id}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/f/{token}", facilitator_page, name="facilitator"),
+        web.get("/f/{token}/events", facilitator_events, name="facilitator_events"),
+        web.get("/f/{token}/contributions", facilitator_contributions, name="facilitator_contributions"),
+        web.get("/f/{token}/calendar.ics", facilitator_ics, name="facilitator_ics"),
+    ]

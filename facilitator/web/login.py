@@ -1,0 +1,159 @@
+"""Director sign-in: a password (checked against the configured hash) or the one-time link the CLI prints.
+
+Failures are slowed down process-wide (see auth.LoginThrottle). The one-time link carries the
+nonce of this process only, and works once: a link printed by an earlier run, or used already,
+is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from facilitator.links import Audience, LinkError
+from facilitator.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Director,
+    authenticate,
+    check_csrf,
+    safe_next,
+    set_session_cookie,
+    verify_password,
+)
+from facilitator.web.common import THROTTLE, USED_LOGIN, ctx_of
+from facilitator.web.context import WebContext
+
+LOGIN_LINK_LIFETIME = timedelta(days=2)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def login_url(ctx: WebContext, next_path: str = "/") -> str:
+    """The one-time sign-in link for this process (what `facilitator serve` prints)."""
+    token = ctx.signer.director_login_token(ctx.login_nonce, ctx.now() + LOGIN_LINK_LIFETIME)
+    suffix = f"?next={next_path}" if next_path != "/" else ""
+    return ctx.signer.url(f"/login/{token}{suffix}")
+
+
+def require_director(request: web.Request) -> Director:
+    """The signed-in director, or a redirect to sign in (401 JSON under /api/)."""
+    ctx = ctx_of(request)
+    director = authenticate(request, ctx.settings, ctx.now())
+    if director is not None:
+        return director
+    if request.path.startswith("/api/"):
+        raise web.HTTPUnauthorized(
+            reason="Sign in, or send Authorization: Bearer <token>.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    target = request.path_qs if request.method == "GET" else "/"
+    raise web.HTTPSeeOther(f"/login?next={target}")
+
+
+async def require_form(request: web.Request) -> tuple[Director, dict[str, str]]:
+    """A signed-in director's form post with a valid CSRF token (403 otherwise)."""
+    director = require_director(request)
+    data = await request.post()
+    form = {k: v for k, v in data.items() if isinstance(v, str)}
+    check_csrf(director, form.get("csrf") or request.headers.get("X-CSRF-Token"))
+    return director, form
+
+
+def _login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
+    ctx = ctx_of(request)
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = aiohttp_jinja2.render_template(
+        "login.html",
+        request,
+        {
+            "error": error,
+            "csrf": token,
+            "next": safe_next(request.query.get("next")),
+            "password_enabled": ctx.settings.director_password_hash is not None,
+        },
+        status=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        path="/login",
+        httponly=True,
+        samesite="Strict",
+        secure=ctx.settings.cookie_secure,
+    )
+    return response
+
+
+async def login_form(request: web.Request) -> web.Response:
+    return _login_page(request)
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    data = await request.post()
+    submitted = data.get("csrf")
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not isinstance(submitted, str) or not cookie or not secrets.compare_digest(submitted, cookie):
+        raise web.HTTPForbidden(reason="The form was missing its security token; reload the page and retry.")
+    throttle = request.app[THROTTLE]
+    wait = throttle.retry_after()
+    if wait > 0:
+        raise web.HTTPTooManyRequests(
+            reason=f"Too many failed sign-ins: try again in {int(wait) + 1} seconds, or use the sign-in link "
+            "printed when the server started.",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    stored = ctx.settings.director_password_hash
+    password = data.get("password")
+    if (
+        stored is None
+        or not isinstance(password, str)
+        or not verify_password(password, stored.get_secret_value())
+    ):
+        throttle.failed()
+        return _login_page(request, "That password is not right.", status=401)
+    throttle.succeeded()
+    await ctx.store.audit(None, "director", "login", "password", ctx.now())
+    response = web.Response(status=303, headers={"Location": safe_next(str(data.get("next") or "/"))})
+    set_session_cookie(response, ctx.settings, ctx.now())
+    return response
+
+
+async def login_link(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    try:
+        claims = ctx.signer.verify(request.match_info["token"], Audience.DIRECTOR_LOGIN, ctx.now())
+    except LinkError:
+        raise web.HTTPForbidden() from None
+    nonce = str(claims.get("nonce"))
+    used = request.app[USED_LOGIN]
+    if not secrets.compare_digest(nonce, ctx.login_nonce) or nonce in used:
+        raise web.HTTPForbidden(
+            reason="This sign-in link was already used or belongs to an earlier run. "
+            "Use the password, or restart the server for a new link."
+        )
+    used.add(nonce)
+    await ctx.store.audit(None, "director", "login", "one-time link", ctx.now())
+    response = web.Response(status=303, headers={"Location": safe_next(request.query.get("next"))})
+    set_session_cookie(response, ctx.settings, ctx.now())
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    await require_form(request)
+    response = web.Response(status=303, headers={"Location": "/login"})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/login", login_form, name="login"),
+        web.post("/login", login_submit, name="login_submit"),
+        web.get("/login/{token}", login_link, name="login_link"),
+        web.post("/logout", logout, name="logout"),
+    ]

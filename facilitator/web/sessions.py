@@ -1,0 +1,128 @@
+"""Finding and adding sessions: the registry first, then the store (rebuilding the schedule from the plan).
+
+Uploaded plans (and their rosters) are kept on disk beside the database, so a session added
+from the browser can be rebuilt after a restart exactly as it was checked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from facilitator.plan.errors import PlanError
+from facilitator.plan.loader import LoadedPlan, load_plan_text
+from facilitator.schedule.build import build_schedule
+from facilitator.schedule.model import Schedule
+from facilitator.store.base import SessionRecord
+from facilitator.web.context import SessionEntry, WebContext
+from facilitator.zoom.live import LiveRoomState
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def survey_urls(loaded: LoadedPlan) -> dict[str, str]:
+    m = loaded.plan.messages
+    return {kind: s.url for kind, s in (("pre", m.pre_survey), ("post", m.post_survey)) if s is not None}
+
+
+def entry_for_plan(loaded: LoadedPlan, schedule: Schedule) -> SessionEntry:
+    """The default entry for a schedule: live room state from its roster, survey URLs from its plan."""
+    return SessionEntry(schedule, live=LiveRoomState.from_schedule(schedule), survey_urls=survey_urls(loaded))
+
+
+async def entry_or_404(ctx: WebContext, session_id: str) -> SessionEntry:
+    """A running session, or one from the store rebuilt from its saved plan; else 404."""
+    entry = ctx.sessions.get(session_id)
+    if entry is not None:
+        return entry
+    record = await ctx.store.get_session(session_id)
+    if record is None:
+        raise web.HTTPNotFound(reason="There is no such session.")
+    try:
+        base = Path(record.plan_file).parent
+        loaded = load_plan_text(record.plan_text, file=record.plan_file, base_dir=base)
+        schedule = build_schedule(loaded)
+    except PlanError:
+        raise web.HTTPNotFound(reason="This session's plan can no longer be loaded.") from None
+    entry = SessionEntry(schedule, live=None, survey_urls=survey_urls(loaded))
+    ctx.sessions.add(entry)
+    return entry
+
+
+def safe_filename(name: str | None, default: str) -> str:
+    base = Path(name or "").name
+    cleaned = _SAFE_NAME.sub("-", base).strip(".-")
+    return cleaned or default
+
+
+@dataclass
+class AddResult:
+    entry: SessionEntry | None
+    problems: list[str]
+
+
+async def add_session(
+    ctx: WebContext, text: str, filename: str, roster: tuple[str, bytes] | None
+) -> AddResult:
+    """Check a plan, keep it (and its roster) on disk, store and register the session.
+
+    Problems come back as the same `FILE:LINE:COL: field: message` lines as `facilitator check`.
+    """
+    upload_dir = ctx.settings.db_path.resolve().parent / "plans" / "incoming"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    if roster is not None:
+        (upload_dir / safe_filename(roster[0], "roster.csv")).write_bytes(roster[1])
+    try:
+        loaded = load_plan_text(text, file=filename, base_dir=upload_dir)
+        schedule = build_schedule(loaded, now=ctx.now())
+    except PlanError as exc:
+        return AddResult(None, [str(p) for p in exc.problems])
+    sid = schedule.session.id
+    if sid in ctx.sessions or await ctx.store.get_session(sid) is not None:
+        return AddResult(
+            None,
+            [
+                f"{filename}:1:1: a session with id `{sid}` already exists; change the title "
+                "or the start time to add another"
+            ],
+        )
+    keep = ctx.settings.db_path.resolve().parent / "plans" / sid
+    keep.mkdir(parents=True, exist_ok=True)
+    plan_path = keep / safe_filename(filename, "plan.yaml")
+    plan_path.write_text(text, encoding="utf-8")
+    roster_name = loaded.plan.students.roster
+    if roster_name is not None and Path(roster_name).name == roster_name:
+        roster_src = upload_dir / roster_name
+        if roster_src.is_file():
+            (keep / roster_name).write_bytes(roster_src.read_bytes())
+    now = ctx.now()
+    await ctx.store.upsert_session(
+        SessionRecord(
+            id=sid,
+            title=schedule.session.title,
+            plan_file=str(plan_path),
+            plan_text=text,
+            start=schedule.session.start,
+            end=schedule.session.end,
+            status="active",
+            created_at=now,
+        )
+    )
+    entry: SessionEntry | None = None
+    if ctx.on_session_added is not None:
+        entry = await ctx.on_session_added(loaded, schedule)
+    entry = entry or entry_for_plan(loaded, schedule)
+    ctx.sessions.add(entry)
+    await ctx.store.audit(sid, "director", "session.added", f"plan {filename}", now)
+    return AddResult(entry, [])
+
+
+def decode_upload(data: Any) -> tuple[str, bytes] | None:
+    """(filename, bytes) of a multipart file field, or None when nothing was chosen."""
+    if isinstance(data, web.FileField) and data.filename:
+        return data.filename, data.file.read()
+    return None
