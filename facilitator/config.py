@@ -37,7 +37,9 @@ def _env(name: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Everything configurable about a running facilitator."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     # The application
     db_path: Path = Field(Path("facilitator.db"), validation_alias=_env("FACILITATOR_DB_PATH"))

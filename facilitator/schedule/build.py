@@ -61,6 +61,7 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
         study=plan.session.study or group_id(plan.session.title),
         host_email=plan.session.zoom.host_email,
         zoom=plan.session.zoom.model_dump(),
+        board_enabled=plan.messages.board.enabled,
         board_moderation=plan.messages.board.moderation,
         board_chat_prefix=plan.messages.board.zoom_chat_prefix,
         board_posts_per_minute=plan.messages.board.posts_per_minute,

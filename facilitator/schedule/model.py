@@ -54,6 +54,7 @@ class SessionSummary:
     study: str  # keys survey codes
     host_email: str
     zoom: Mapping[str, Any]  # meeting options from the plan (waiting_room, ...)
+    board_enabled: bool = True
     board_moderation: bool = False
     board_chat_prefix: str | None = None
     board_posts_per_minute: int = 6

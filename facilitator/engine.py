@@ -1,0 +1,212 @@
+"""The engine: one process's sessions, wired together once.
+
+For each session it queues the planned messages (the outbox), provisions Zoom, derives survey
+codes, keeps the live room state the webhooks feed, and watches the rotation for missed moves.
+One runner drains the outbox for every session; one web context serves every session's pages.
+`facilitator run` and `facilitator serve` both build an Engine; tests do too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from facilitator.clock import Clock
+from facilitator.config import Settings
+from facilitator.delivery.channels.base import Channel, Rendered
+from facilitator.delivery.channels.console import ConsoleCallback, ConsoleChannel, print_message
+from facilitator.delivery.channels.email import EmailChannel
+from facilitator.delivery.channels.webhook import WebhookChannel
+from facilitator.delivery.channels.zoom_chat import ZoomChatChannel
+from facilitator.delivery.context import MessageContextBuilder, MessageRenderer
+from facilitator.delivery.outbox import start_session
+from facilitator.delivery.render import Renderer, RenderError
+from facilitator.delivery.runner import DeliveryEvent, Runner
+from facilitator.escalation import EscalationWatcher
+from facilitator.links import LinkSigner
+from facilitator.plan.loader import LoadedPlan, load_plan_text
+from facilitator.schedule.build import build_schedule
+from facilitator.schedule.model import PlannedMessage, Schedule
+from facilitator.store.base import MeetingRecord, OutboxMessage, Store
+from facilitator.web.context import SessionEntry, WebContext
+from facilitator.zoom.client import ZoomClient
+from facilitator.zoom.live import LiveRoomState
+from facilitator.zoom.provision import provision
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SessionHandle:
+    """Everything the engine keeps for one running session."""
+
+    schedule: Schedule
+    builder: MessageContextBuilder
+    renderer: MessageRenderer
+    live: LiveRoomState
+    watcher: EscalationWatcher
+    meeting: MeetingRecord | None
+    join_urls: Mapping[str, str]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def build_channels(
+    settings: Settings, clock: Clock, zoom: ZoomClient | None, console: ConsoleCallback | None
+) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {
+        "email": EmailChannel(settings, clock=clock),
+        "webhook": WebhookChannel(settings),
+        "console": ConsoleChannel(console or print_message),
+    }
+    if zoom is not None and settings.zoom_chat_user:
+        channels["zoom_chat"] = ZoomChatChannel(zoom, settings.zoom_chat_user)
+    return channels
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        zoom: ZoomClient | None = None,
+        console: ConsoleCallback | None = None,
+        on_delivery: Callable[[DeliveryEvent], None] | None = None,
+        note: Callable[[str], None] | None = None,
+        channels: Mapping[str, Channel] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.zoom = zoom
+        self.note = note or (lambda text: log.info("%s", text))
+        self.signer = LinkSigner(settings.secret_key.get_secret_value(), settings.public_url)
+        self.channels = (
+            dict(channels) if channels is not None else build_channels(settings, clock, zoom, console)
+        )
+        self.renderer = Renderer()
+        self.runner = Runner(store, clock, self.channels, self._render, self._should_skip, on_delivery)
+        self.handles: dict[str, SessionHandle] = {}
+        self.web = WebContext(settings, store, clock, self.signer, on_session_added=self._on_session_added)
+
+    async def start(self) -> None:
+        await self.runner.start()
+
+    async def close(self) -> None:
+        for handle in self.handles.values():
+            for task in handle.tasks:
+                task.cancel()
+            await asyncio.gather(*handle.tasks, return_exceptions=True)
+        await self.runner.stop()
+        for channel in self.channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                await close()
+
+    async def add_session(self, schedule: Schedule, plan_text: str, plan_file: str) -> SessionHandle:
+        """Queue, provision and start watching one session. Safe to call again after a restart."""
+        sid = schedule.session.id
+        # Provision and register the session before its messages are queued, so the runner never
+        # claims a message it cannot yet render (join links come from provisioning).
+        meeting, join_urls = await self._zoom(schedule)
+        builder = MessageContextBuilder(
+            schedule,
+            self.signer,
+            self.settings.survey_secret.get_secret_value(),
+            join_urls,
+            fallback_join_url=meeting.join_url if meeting else None,
+        )
+        codes = {s.email: builder.survey_code_for(s.email) for s in schedule.students}
+        await self.store.save_survey_codes(sid, schedule.session.study, codes)
+        live = LiveRoomState.from_schedule(schedule, str(meeting.meeting_id) if meeting else None)
+        watcher = EscalationWatcher(schedule, live, self.clock, self._enqueue)
+        handle = SessionHandle(
+            schedule, builder, MessageRenderer(self.renderer, builder), live, watcher, meeting, join_urls
+        )
+        handle.tasks.append(watcher.start())
+        self.handles[sid] = handle
+        self.web.sessions.add(
+            SessionEntry(
+                schedule=schedule,
+                live=live,
+                meeting_id=str(meeting.meeting_id) if meeting else None,
+                survey_urls=_survey_urls(schedule),
+                on_outbox_change=self.runner.poke,
+            )
+        )
+        added = await start_session(self.store, schedule, plan_text, plan_file, now=self.clock.now())
+        self.note(
+            f"{schedule.session.title}: {added} new message(s) queued, {len(schedule.messages)} planned"
+        )
+        self.runner.poke()
+        return handle
+
+    async def resume_sessions(self) -> list[str]:
+        """Re-open every active session in the store (after a restart of `serve`)."""
+        resumed: list[str] = []
+        for record in await self.store.list_sessions():
+            if record.status != "active" or record.id in self.handles:
+                continue
+            try:
+                loaded = load_plan_text(
+                    record.plan_text, file=record.plan_file, base_dir=Path(record.plan_file).parent
+                )
+                schedule = build_schedule(loaded)
+            except Exception as exc:  # a roster moved away, say: report it, keep serving the rest
+                self.note(f"cannot resume {record.id}: {exc}")
+                continue
+            await self.add_session(schedule, record.plan_text, record.plan_file)
+            resumed.append(record.id)
+        return resumed
+
+    async def _zoom(self, schedule: Schedule) -> tuple[MeetingRecord | None, dict[str, str]]:
+        sid = schedule.session.id
+        if self.zoom is not None:
+            result = await provision(schedule, self.zoom, self.store, progress=self.note)
+            return result.meeting, dict(result.join_urls)
+        meeting = await self.store.load_meeting(sid)
+        registrants = await self.store.load_registrants(sid)
+        if meeting is None:
+            self.note("Zoom is not configured: no meeting is created and invitations cannot carry join links")
+        return meeting, {email: r.join_url for email, r in registrants.items()}
+
+    async def _on_session_added(self, loaded: LoadedPlan, schedule: Schedule) -> SessionEntry | None:
+        await self.add_session(schedule, loaded.text, loaded.file)
+        return self.web.sessions.get(schedule.session.id)
+
+    async def _enqueue(self, message: PlannedMessage) -> None:
+        sid = str(message.context["session_id"])
+        if await self.store.add_message(sid, message):
+            self.note(f"queued {message.kind.value} for {message.recipient_id}")
+        self.runner.poke()
+
+    async def _render(self, row: OutboxMessage) -> Rendered:
+        handle = self.handles.get(row.session_id)
+        if handle is None:
+            raise RenderError(
+                f"session {row.session_id} is not loaded in this process", template=row.template
+            )
+        return await handle.renderer(row)
+
+    async def _should_skip(self, row: OutboxMessage) -> str | None:
+        handle = self.handles.get(row.session_id)
+        if row.unless_completed is None or handle is None:
+            return None
+        code = handle.builder.survey_code_for(row.recipient)
+        if await self.store.survey_completed(row.session_id, code, row.unless_completed):
+            return f"the {row.unless_completed}-survey is already completed"
+        return None
+
+
+def _survey_urls(schedule: Schedule) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for message in schedule.messages:
+        survey = message.context.get("survey")
+        template = message.context.get("url_template")
+        if isinstance(survey, str) and isinstance(template, str):
+            urls.setdefault(survey, template)
+    return urls

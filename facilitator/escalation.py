@@ -1,0 +1,145 @@
+"""Noticing when the rotation slips: 2 minutes into each slot, compare live rooms with the schedule.
+
+A facilitator who is not where the schedule says gets an escalation cue (an outbox row like any
+other, keyed by facilitator and slot, so it is sent once). Every check is recorded, so the run's
+summary can report adherence: who was in place on time, who was late, who never arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from facilitator.clock import Clock
+from facilitator.schedule.messages import iso
+from facilitator.schedule.model import (
+    Audience,
+    Lane,
+    MessageKind,
+    PlannedMessage,
+    Schedule,
+    Slot,
+)
+from facilitator.zoom.live import MAIN, UNMAPPED, LiveRoomState, Misplacement
+
+CHECK_AFTER = timedelta(minutes=2)
+
+
+@dataclass
+class VisitOutcome:
+    facilitator: str
+    group: str
+    slot: int
+    on_time: bool | None = None  # in place at the check (None: not checked yet)
+    escalated: bool = False
+    arrived: bool | None = None  # in place by the end of the slot
+
+
+@dataclass
+class Adherence:
+    """Per visit: was the facilitator in place 2 minutes in, and by the end of the slot."""
+
+    visits: dict[tuple[str, int], VisitOutcome] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        values = list(self.visits.values())
+        return {
+            "visits": len(values),
+            "on_time": sum(1 for v in values if v.on_time),
+            "late": sum(1 for v in values if v.on_time is False and v.arrived),
+            "missed": sum(1 for v in values if v.on_time is False and not v.arrived),
+            "escalated": sum(1 for v in values if v.escalated),
+        }
+
+
+def escalation_message(schedule: Schedule, slot: Slot, miss: Misplacement) -> PlannedMessage:
+    fac = schedule.facilitator(miss.facilitator_id)
+    group = schedule.group(miss.expected_group)
+    actual = miss.actual_group
+    return PlannedMessage(
+        key=f"{schedule.session.id}/escalation/{fac.id}/{slot.index}",
+        kind=MessageKind.ESCALATION,
+        audience=Audience.FACILITATOR,
+        recipient=fac.email,
+        recipient_id=fac.id,
+        channel=fac.channel,
+        template=MessageKind.ESCALATION.value,
+        due=slot.start + CHECK_AFTER,
+        deadline=slot.end,
+        lane=Lane.CUE,
+        context={
+            "session_id": schedule.session.id,
+            "session_title": schedule.session.title,
+            "facilitator_id": fac.id,
+            "group_id": group.id,
+            "group_name": group.name,
+            "slot": slot.index,
+            "slot_start": iso(slot.start),
+            "slot_end": iso(slot.end),
+            "students": len(group.students),
+            "prompt": group.prompt,
+            "current_group_id": actual if actual not in (None, MAIN, UNMAPPED) else None,
+            "in_meeting": actual is not None,
+        },
+    )
+
+
+class EscalationWatcher:
+    """Checks each slot at start + 2 minutes and at its end; queues escalations for misses."""
+
+    def __init__(
+        self,
+        schedule: Schedule,
+        live: LiveRoomState,
+        clock: Clock,
+        enqueue: Callable[[PlannedMessage], Awaitable[None]],
+        on_miss: Callable[[Misplacement, Slot], None] | None = None,
+    ) -> None:
+        self.schedule = schedule
+        self.live = live
+        self.clock = clock
+        self.enqueue = enqueue
+        self.on_miss = on_miss
+        self.adherence = Adherence()
+        for slot in schedule.rotation.slots:
+            for v in slot.visits:
+                self.adherence.visits[(v.facilitator, slot.index)] = VisitOutcome(
+                    v.facilitator, v.group, slot.index
+                )
+
+    async def run(self) -> None:
+        for slot in self.schedule.rotation.slots:
+            if self.clock.now() > slot.end:
+                continue  # a restart after this slot: nothing useful to say now
+            await self.clock.sleep_until(slot.start + CHECK_AFTER)
+            await self.check(slot, self.clock.now())
+            await self.clock.sleep_until(slot.end - timedelta(seconds=1))
+            self.settle(slot)
+
+    async def check(self, slot: Slot, now: datetime) -> list[Misplacement]:
+        expected = {v.facilitator: v.group for v in slot.visits}
+        misses = self.live.misplaced_against(expected, since=slot.start)
+        missed_ids = {m.facilitator_id for m in misses}
+        for v in slot.visits:
+            self.adherence.visits[(v.facilitator, slot.index)].on_time = v.facilitator not in missed_ids
+        for miss in misses:
+            self.adherence.visits[(miss.facilitator_id, slot.index)].escalated = True
+            if self.on_miss is not None:
+                self.on_miss(miss, slot)
+            await self.enqueue(escalation_message(self.schedule, slot, miss))
+        return misses
+
+    def settle(self, slot: Slot) -> None:
+        positions = self.live.facilitator_positions()
+        mapping = set(self.live.room_mapping().values())
+        for v in slot.visits:
+            outcome = self.adherence.visits[(v.facilitator, slot.index)]
+            where = positions.get(v.facilitator)
+            outcome.arrived = where == v.group or (where == UNMAPPED and v.group not in mapping)
+
+    def start(self) -> asyncio.Task[None]:
+        return asyncio.get_running_loop().create_task(
+            self.run(), name=f"escalations:{self.schedule.session.id}"
+        )

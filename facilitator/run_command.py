@@ -1,0 +1,219 @@
+"""`facilitator run PLAN`: one session in the foreground, from provisioning to the last follow-up.
+
+Order of work: build the schedule; open the store and queue every planned message; (simulated:
+start the Zoom simulator and a local SMTP server); start the web app (pages and the Zoom webhook
+receiver); provision Zoom; drain the outbox on the clock until every message is settled; print a
+summary. Interrupted at any point (even by kill -9), the same command resumes from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from rich.console import Console
+from rich.live import Live
+
+from facilitator.clock import Clock, ScaledClock, SystemClock
+from facilitator.config import Settings, load_settings
+from facilitator.delivery.outbox import start_session
+from facilitator.engine import Engine
+from facilitator.plan.loader import LoadedPlan
+from facilitator.progress import RunProgress, summary_tables
+from facilitator.schedule.model import Schedule
+from facilitator.simulate import (
+    LiveSimulation,
+    SimulatedServices,
+    default_speed,
+    forgotten_move,
+    resume_point,
+    skip_idle,
+)
+from facilitator.store.base import MessageStatus
+from facilitator.store.sqlite import SqliteStore
+from facilitator.web.app import RUNNER_KWARGS, create_app
+from facilitator.web.links import session_links
+from facilitator.zoom.client import ZoomClient
+from facilitator.zoom.errors import ZoomError
+
+OPEN = {MessageStatus.PENDING.value, MessageStatus.SENDING.value}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    simulate: bool
+    speed: float | None
+    maildir: Path | None
+    db: Path | None
+    host: str | None
+    port: int | None
+    links_json: Path | None
+    quiet: bool = False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind first, so the public URL (and every link) knows the real port before serving."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOptions, console: Console) -> int:
+    overrides: dict[str, Any] = {}
+    if options.db is not None:
+        overrides["db_path"] = options.db
+    settings = load_settings(**overrides)
+    host = options.host or settings.host
+    sock = bind(host, settings.port if options.port is None else options.port)
+    port = sock.getsockname()[1]
+    if options.simulate:
+        overrides["public_url"] = f"http://{host}:{port}"
+    store = await SqliteStore.open(settings.db_path)
+    sid = schedule.session.id
+    try:
+        await start_session(store, schedule, loaded.text, loaded.file, now=datetime.now(UTC))
+        clock: Clock
+        services: SimulatedServices | None = None
+        if options.simulate:
+            start = await resume_point(store, sid, schedule)
+            clock = ScaledClock(start, options.speed or default_speed(schedule))
+            services = SimulatedServices(clock, options.maildir)
+            await services.start()
+            overrides.update(services.settings_overrides())
+        else:
+            clock = SystemClock()
+        settings = load_settings(**overrides)
+        return await _run(settings, store, clock, loaded, schedule, options, console, sock, services)
+    finally:
+        await store.close()
+
+
+async def _run(
+    settings: Settings,
+    store: SqliteStore,
+    clock: Clock,
+    loaded: LoadedPlan,
+    schedule: Schedule,
+    options: RunOptions,
+    console: Console,
+    sock: socket.socket,
+    services: SimulatedServices | None,
+) -> int:
+    progress = RunProgress(schedule, console)
+    zoom = ZoomClient(settings) if settings.zoom_account_id else None
+    engine = Engine(
+        settings,
+        store,
+        clock,
+        zoom=zoom,
+        console=_console_cue(console),
+        on_delivery=None if options.quiet else progress.on_event,
+        note=lambda text: console.print(f"[dim]{text}[/dim]"),
+    )
+    app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
+    await app_runner.setup()
+    await web.SockSite(app_runner, sock).start()
+    simulation: LiveSimulation | None = None
+    misses: list[str] = []
+    try:
+        if zoom is not None:
+            await zoom.__aenter__()
+        try:
+            handle = await engine.add_session(schedule, loaded.text, loaded.file)
+        except ZoomError as exc:
+            console.print(f"[red]Zoom: {exc}[/red]")
+            return 1
+        await engine.start()
+        handle.watcher.on_miss = lambda miss, slot: misses.append(miss.render_for(schedule))
+        links = session_links(engine.web, schedule.session.id)
+        _print_links(console, links)
+        if options.links_json:
+            options.links_json.write_text(json.dumps(links, indent=2) + "\n", encoding="utf-8")
+        if services is not None and handle.meeting is not None:
+            forget = forgotten_move(schedule)
+            simulation = LiveSimulation(
+                services,
+                schedule,
+                handle.meeting.meeting_id,
+                f"{settings.public_url}/zoom/webhook",
+                settings,
+                forget=(forget,) if forget else (),
+            )
+            simulation.start()
+        await _drain(engine, store, clock, schedule, progress, console, options, services)
+        counts = await store.message_counts(schedule.session.id)
+        console.print(summary_tables(schedule, counts, handle.watcher.adherence, misses))
+        failed = sum(n for (_, status), n in counts.items() if status == MessageStatus.FAILED.value)
+        if services is not None:
+            console.print(
+                f"local mail server received {len(services.sink.received)} email(s)"
+                + (f", kept in {options.maildir}" if options.maildir else "")
+            )
+        return 1 if failed else 0
+    finally:
+        if simulation is not None:
+            await simulation.stop()
+        await engine.close()
+        await app_runner.cleanup()
+        if zoom is not None:
+            await zoom.close()
+        if services is not None:
+            await services.stop()
+
+
+async def _drain(
+    engine: Engine,
+    store: SqliteStore,
+    clock: Clock,
+    schedule: Schedule,
+    progress: RunProgress,
+    console: Console,
+    options: RunOptions,
+    services: SimulatedServices | None,
+) -> None:
+    """Until every message of the session is settled and the session is over."""
+    skipper: asyncio.Task[None] | None = None
+    if isinstance(clock, ScaledClock):
+        skipper = asyncio.create_task(skip_idle(clock, store, schedule, engine.runner.wait_idle))
+    sid = schedule.session.id
+    try:
+        with Live(
+            console=console, auto_refresh=False, transient=True, redirect_stdout=False, redirect_stderr=False
+        ) as live:
+            while True:
+                counts = await store.message_counts(sid)
+                open_rows = sum(n for (_, status), n in counts.items() if status in OPEN)
+                now = clock.now()
+                if open_rows == 0 and now > schedule.session.end:
+                    break
+                if not options.quiet:
+                    live.update(progress.panel(now, await store.next_due()), refresh=True)
+                await asyncio.sleep(0.1 if services is not None else 1.0)
+    finally:
+        if skipper is not None:
+            skipper.cancel()
+            await asyncio.gather(skipper, return_exceptions=True)
+
+
+def _console_cue(console: Console) -> Any:
+    def show(msg: Any, rendered: Any) -> None:
+        console.print(f"[cyan]{msg.recipient_id}[/cyan]: {rendered.subject}", highlight=False)
+
+    return show
+
+
+def _print_links(console: Console, links: dict[str, Any]) -> None:
+    console.print(f"[bold]Director:[/bold] {links['director']}", highlight=False, soft_wrap=True)
+    for fid, url in links["facilitators"].items():
+        console.print(f"[bold]Facilitator {fid}:[/bold] {url}", highlight=False, soft_wrap=True)
+    for gid, url in links["boards"].items():
+        console.print(f"[bold]Board {gid}:[/bold] {url}", highlight=False, soft_wrap=True)

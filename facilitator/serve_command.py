@@ -1,0 +1,70 @@
+"""`facilitator serve`: the web app and the runner for every active session, on one port.
+
+Sessions come from the database (added earlier by `run`, or uploaded by a director on the web);
+each is resumed at start. Directors can add more while it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from rich.console import Console
+
+from facilitator.clock import SystemClock
+from facilitator.config import load_settings
+from facilitator.engine import Engine
+from facilitator.run_command import bind
+from facilitator.store.sqlite import SqliteStore
+from facilitator.web.app import RUNNER_KWARGS, create_app
+from facilitator.web.links import session_links
+from facilitator.web.login import login_url
+from facilitator.zoom.client import ZoomClient
+
+
+async def serve(
+    db: Path | None, host: str | None, port: int | None, links_json: Path | None, console: Console
+) -> int:
+    settings = load_settings(**({"db_path": db} if db else {}))
+    sock = bind(host or settings.host, settings.port if port is None else port)
+    store = await SqliteStore.open(settings.db_path)
+    zoom = ZoomClient(settings) if settings.zoom_account_id else None
+    engine = Engine(
+        settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(f"[dim]{text}[/dim]")
+    )
+    app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
+    try:
+        if zoom is not None:
+            await zoom.__aenter__()
+        await engine.start()
+        resumed = await engine.resume_sessions()
+        await app_runner.setup()
+        await web.SockSite(app_runner, sock).start()
+        console.print(f"[bold]Director:[/bold] {login_url(engine.web)}", highlight=False, soft_wrap=True)
+        every: dict[str, Any] = {}
+        for sid in resumed:
+            links = session_links(engine.web, sid)
+            every[sid] = links
+            for fid, url in links["facilitators"].items():
+                console.print(f"{sid} facilitator {fid}: {url}", highlight=False, soft_wrap=True)
+            for gid, url in links["boards"].items():
+                console.print(f"{sid} board {gid}: {url}", highlight=False, soft_wrap=True)
+        if links_json:
+            only = (
+                next(iter(every.values()))
+                if len(every) == 1
+                else {"director": login_url(engine.web), "sessions": every}
+            )
+            links_json.write_text(json.dumps(only, indent=2) + "\n", encoding="utf-8")
+        console.print(f"serving {len(resumed)} session(s) on {settings.public_url}; Ctrl-C stops")
+        await asyncio.Event().wait()
+        return 0
+    finally:
+        await engine.close()
+        await app_runner.cleanup()
+        if zoom is not None:
+            await zoom.close()
+        await store.close()

@@ -1,0 +1,169 @@
+"""`run --simulate`: a whole session without Zoom, mail server or waiting.
+
+It starts the Zoom simulator and a local SMTP server in-process, points the settings at them,
+plays the live meeting as obedient people would (one facilitator forgets one move, so the
+escalation shows), and skips the idle stretches (the day before, the weeks after) on a scaled
+clock, so the seed study runs from invitations to focus-group invitation in about a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientSession, web
+
+from facilitator.clock import ScaledClock
+from facilitator.config import Settings, SmtpSecurity
+from facilitator.mailsink import LocalSmtpServer, MailSink
+from facilitator.schedule.model import Schedule
+from facilitator.store.base import MessageStatus, Store
+from facilitator.zoom.sim_live import FacilitatorScript, LiveMeeting
+from facilitator.zoom.simulator import SimulatorConfig, ZoomSimulator
+
+LIVE_MARGIN = timedelta(minutes=10)  # real-speed play around the live session
+SKIP_THRESHOLD = timedelta(minutes=2)  # idle gaps longer than this are jumped over
+OPEN = (MessageStatus.PENDING, MessageStatus.SENDING)
+
+
+def default_speed(schedule: Schedule) -> float:
+    """The live part of the session takes about a minute of wall time."""
+    return max(1.0, (schedule.session.end - schedule.session.start + 2 * LIVE_MARGIN).total_seconds() / 60.0)
+
+
+def forgotten_move(schedule: Schedule) -> tuple[str, int] | None:
+    """The move the simulated facilitators forget: the first facilitator's second visit."""
+    for fac in schedule.facilitators:
+        visits = schedule.rotation.visits_of(fac.id)
+        if len(visits) >= 2:
+            return fac.id, visits[1][0].index
+        if visits:
+            return fac.id, visits[0][0].index
+    return None
+
+
+@dataclass
+class SimulatedServices:
+    """The Zoom simulator and local SMTP server, and the settings that point at them."""
+
+    clock: ScaledClock
+    maildir: Path | None = None
+    sink: MailSink = field(init=False)
+    zoom: ZoomSimulator = field(init=False)
+    _zoom_runner: web.AppRunner | None = None
+    _smtp: LocalSmtpServer | None = None
+    zoom_url: str = ""
+
+    async def start(self) -> None:
+        self.sink = MailSink(self.maildir)
+        self._smtp = LocalSmtpServer(self.sink)
+        await self._smtp.start()
+        self.zoom = ZoomSimulator(SimulatorConfig(), self.clock)
+        self._zoom_runner = web.AppRunner(self.zoom.app, access_log=None)
+        await self._zoom_runner.setup()
+        site = web.TCPSite(self._zoom_runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and isinstance(server, asyncio.Server)
+        port = server.sockets[0].getsockname()[1]
+        self.zoom_url = f"http://127.0.0.1:{port}"
+
+    def settings_overrides(self) -> dict[str, Any]:
+        assert self._smtp is not None
+        config = self.zoom.config
+        return {
+            "zoom_api_base_url": f"{self.zoom_url}/v2",
+            "zoom_oauth_base_url": self.zoom_url,
+            "zoom_account_id": config.account_id,
+            "zoom_client_id": config.client_id,
+            "zoom_client_secret": config.client_secret,
+            "zoom_webhook_secret": config.webhook_secret,
+            "zoom_chat_user": "facilitator.bot@example.edu",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": self._smtp.port,
+            "smtp_security": SmtpSecurity.PLAIN,
+            "smtp_username": None,
+            "smtp_password": None,
+            "cookie_secure": False,
+        }
+
+    async def stop(self) -> None:
+        if self._zoom_runner is not None:
+            await self._zoom_runner.cleanup()
+        if self._smtp is not None:
+            await self._smtp.stop()
+
+
+class LiveSimulation:
+    """The simulated meeting for one session: people join, rooms open, facilitators move."""
+
+    def __init__(
+        self,
+        services: SimulatedServices,
+        schedule: Schedule,
+        meeting_id: int,
+        webhook_url: str,
+        settings: Settings,
+        forget: tuple[tuple[str, int], ...] = (),
+        lateness: timedelta = timedelta(seconds=20),
+    ) -> None:
+        self._http = ClientSession()
+        secret = settings.zoom_webhook_secret
+        self.meeting = LiveMeeting(
+            services.zoom.meeting_view(meeting_id),
+            services.clock,
+            webhook_url,
+            secret.get_secret_value() if secret else "",
+            services.zoom.config.account_id,
+            http=self._http,
+        )
+        self.script = FacilitatorScript(
+            schedule, self.meeting, services.clock, lateness=lateness, forget=forget
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.script.run(), name="simulated-meeting")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self.meeting.aclose()
+        await self._http.close()
+
+
+async def resume_point(store: Store, session_id: str, schedule: Schedule) -> datetime:
+    """Where a simulated clock starts: just before the earliest message not yet confirmed sent."""
+    open_rows = await store.list_messages(session_id, statuses=list(OPEN))
+    earliest = min((m.next_attempt for m in open_rows), default=schedule.session.start)
+    first_due = min((m.due for m in schedule.messages), default=schedule.session.start)
+    return max(min(earliest, schedule.session.start - LIVE_MARGIN), first_due) - timedelta(seconds=1)
+
+
+async def skip_idle(clock: ScaledClock, store: Store, schedule: Schedule, idle: Any) -> None:
+    """Jump the clock over stretches where nothing is due and the meeting is not live.
+
+    `idle` is an awaitable factory (the runner's wait_idle), so a jump never overtakes a send.
+    """
+    live_from = schedule.session.start - LIVE_MARGIN
+    live_until = schedule.session.end + LIVE_MARGIN
+    while True:
+        await idle()
+        now = clock.now()
+        if live_from <= now <= live_until:
+            await clock.sleep_until(live_until)
+            continue
+        nxt = await store.next_due()
+        targets = [t for t in (nxt, live_from if now < live_from else None) if t is not None]
+        if not targets:
+            return
+        target = min(targets)
+        if target - now > SKIP_THRESHOLD:
+            clock.jump_to(target - timedelta(seconds=1))
+        await asyncio.sleep(0.02)
