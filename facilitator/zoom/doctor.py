@@ -1,0 +1,161 @@
+"""`facilitator doctor`: check a Zoom configuration and say exactly what is missing.
+
+It asks Zoom for a token (are the credentials right and the app activated?), reads the scopes
+the token carries (can we do each thing the bot does?), looks the host up (is it a licensed user
+of this account?), and checks the webhook settings. It creates and changes nothing on Zoom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from facilitator.config import Settings
+from facilitator.zoom.client import RetryPolicy, ZoomClient
+from facilitator.zoom.errors import ZoomAuthError, ZoomError, ZoomNotConfigured, ZoomNotFound
+from facilitator.zoom.ratelimit import ENDPOINTS
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (Status.OK, Status.SKIP)
+
+
+@dataclass(frozen=True)
+class Feature:
+    what: str
+    endpoints: tuple[str, ...]
+    required: bool  # without it the bot cannot run a session
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "create and update the session's meeting", ("create_meeting", "get_meeting", "update_meeting"), True
+    ),
+    Feature("find a meeting an interrupted run created", ("list_meetings",), True),
+    Feature("register students and facilitators", ("batch_registrants", "list_registrants"), True),
+    Feature("replace a meeting when the host changes", ("delete_meeting",), False),
+    Feature("attendance after the session", ("list_past_participants",), False),
+    Feature("look up the host (this check)", ("get_user",), False),
+)
+CHAT = Feature("send cues by Zoom Team Chat", ("send_chat_message",), True)
+
+
+def scope_checks(granted: frozenset[str], features: Sequence[Feature]) -> list[Check]:
+    """One check per feature: which endpoints lack every scope that would allow them."""
+    out = []
+    for feature in features:
+        lacking = [
+            ENDPOINTS[name] for name in feature.endpoints if not granted.intersection(ENDPOINTS[name].scopes)
+        ]
+        if not lacking:
+            out.append(Check(f"scopes: {feature.what}", Status.OK, "granted"))
+            continue
+        needs = "; ".join(f"{' or '.join(e.scopes)} (for {e.method} {e.path})" for e in lacking)
+        status = Status.FAIL if feature.required else Status.WARN
+        out.append(Check(f"scopes: {feature.what}", status, f"add to the app's scopes: {needs}"))
+    return out
+
+
+def webhook_checks(settings: Settings) -> list[Check]:
+    out = []
+    if settings.zoom_webhook_secret is None or not settings.zoom_webhook_secret.get_secret_value():
+        out.append(
+            Check(
+                "webhook secret",
+                Status.FAIL,
+                "set ZOOM_WEBHOOK_SECRET_TOKEN to the Secret Token shown under the app's "
+                "Features > Access > Event Subscriptions",
+            )
+        )
+    else:
+        out.append(Check("webhook secret", Status.OK, "set"))
+    url = settings.public_url.rstrip("/") + "/zoom/webhook"
+    local = any(h in url for h in ("://127.", "://localhost", "://0.0.0.0", "://[::1]"))
+    if local or not url.startswith("https://"):
+        out.append(
+            Check(
+                "webhook URL",
+                Status.WARN,
+                f"Zoom must reach {url} over HTTPS from the internet; set FACILITATOR_PUBLIC_URL "
+                "to the public address (a tunnel or reverse proxy) and use it as the event "
+                "notification endpoint URL",
+            )
+        )
+    else:
+        out.append(Check("webhook URL", Status.OK, f"subscribe the app's events to {url}"))
+    return out
+
+
+async def _host_check(zoom: ZoomClient, host_email: str | None) -> Check:
+    if not host_email:
+        return Check("host user", Status.SKIP, "no host email given (pass --host, or check a plan)")
+    try:
+        user = await zoom.get_user(host_email)
+    except ZoomNotFound:
+        return Check("host user", Status.FAIL, f"{host_email} is not a user of this Zoom account")
+    except ZoomAuthError as exc:
+        return Check("host user", Status.WARN, f"could not look the host up: {exc}")
+    if user.type == 1:
+        return Check(
+            "host user",
+            Status.WARN,
+            f"{host_email} is a Basic (unlicensed) user: registration, alternative hosts and "
+            "breakout-room pre-assignment need a licensed host",
+        )
+    if user.status not in (None, "active"):
+        return Check("host user", Status.FAIL, f"{host_email} is {user.status}, not active")
+    return Check("host user", Status.OK, f"{host_email} is an active licensed user")
+
+
+async def doctor(settings: Settings, host_email: str | None) -> list[Check]:
+    """Every check, in the order a person would fix them. Nothing is created on Zoom."""
+    missing = [
+        name
+        for name, value in (
+            ("ZOOM_ACCOUNT_ID", settings.zoom_account_id),
+            ("ZOOM_CLIENT_ID", settings.zoom_client_id),
+            ("ZOOM_CLIENT_SECRET", settings.zoom_client_secret),
+        )
+        if not value
+    ]
+    if missing:
+        detail = f"set {', '.join(missing)} (from the app's App Credentials page)"
+        return [Check("credentials", Status.FAIL, detail), *webhook_checks(settings)]
+    checks: list[Check] = []
+    patient = RetryPolicy(max_attempts=2, max_rate_limited=3, backoff_base=0.5, max_wait_seconds=5.0)
+    async with ZoomClient(settings, retry=patient) as zoom:
+        try:
+            token = await zoom.token()
+        except (ZoomNotConfigured, ZoomAuthError) as exc:
+            return [Check("credentials", Status.FAIL, str(exc)), *webhook_checks(settings)]
+        except ZoomError as exc:
+            where = settings.zoom_oauth_base_url
+            return [
+                Check("credentials", Status.FAIL, f"could not reach Zoom at {where}: {exc}"),
+                *webhook_checks(settings),
+            ]
+        checks.append(
+            Check("credentials", Status.OK, f"Zoom issued a token for account {settings.zoom_account_id}")
+        )
+        features = list(FEATURES) + ([CHAT] if settings.zoom_chat_user else [])
+        checks.extend(scope_checks(token.scopes, features))
+        checks.append(await _host_check(zoom, host_email))
+        if settings.zoom_chat_user:
+            checks.append(await _host_check(zoom, settings.zoom_chat_user))
+            checks[-1] = Check("Team Chat sender", checks[-1].status, checks[-1].detail)
+    return checks + webhook_checks(settings)
