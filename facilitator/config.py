@@ -83,6 +83,33 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(10.0, validation_alias=_env("WEBHOOK_TIMEOUT_SECONDS"))
 
 
+PLACEHOLDER_SECRETS = {"change-me-in-production", "change-me-too", ""}
+MIN_SECRET_LENGTH = 32
+
+# `run --simulate` signs links with these: it is local, and stable secrets keep survey codes and
+# links the same when an interrupted simulation is started again.
+SIMULATION_SECRETS = {
+    "secret_key": "simulation-only-link-signing-key-never-use-for-real-sessions",
+    "survey_secret": "simulation-only-survey-code-secret-never-use-for-real-sessions",
+}
+
+
+def secret_problems(settings: Settings) -> list[str]:
+    """Why these settings must not run a real session (placeholder or short secrets)."""
+    problems = []
+    for name, env in (
+        ("secret_key", "FACILITATOR_SECRET_KEY"),
+        ("survey_secret", "FACILITATOR_SURVEY_SECRET"),
+    ):
+        value = getattr(settings, name).get_secret_value()
+        if value in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"{env} is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; set a long random "
+                'value, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+    return problems
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment and `.env`, with explicit overrides (tests, `--simulate`)."""
     return Settings(**overrides)  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ from facilitator.links import LinkSigner
 from facilitator.plan.loader import LoadedPlan, load_plan_text
 from facilitator.schedule.build import build_schedule
 from facilitator.schedule.model import PlannedMessage, Schedule
-from facilitator.store.base import MeetingRecord, OutboxMessage, Store
+from facilitator.store.base import MeetingRecord, OutboxMessage, SessionRecord, Store
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.live import LiveRoomState
@@ -110,8 +110,10 @@ class Engine:
     async def add_session(self, schedule: Schedule, plan_text: str, plan_file: str) -> SessionHandle:
         """Queue, provision and start watching one session. Safe to call again after a restart."""
         sid = schedule.session.id
-        # Provision and register the session before its messages are queued, so the runner never
-        # claims a message it cannot yet render (join links come from provisioning).
+        # The session row first (provisioning and survey codes refer to it); its messages are
+        # queued last, once the session is registered here, so the runner never claims a message
+        # it cannot render yet (join links come from provisioning).
+        await self._record(schedule, plan_text, plan_file)
         meeting, join_urls = await self._zoom(schedule)
         builder = MessageContextBuilder(
             schedule,
@@ -144,6 +146,21 @@ class Engine:
         )
         self.runner.poke()
         return handle
+
+    async def _record(self, schedule: Schedule, plan_text: str, plan_file: str) -> None:
+        existing = await self.store.get_session(schedule.session.id)
+        await self.store.upsert_session(
+            SessionRecord(
+                id=schedule.session.id,
+                title=schedule.session.title,
+                plan_file=plan_file,
+                plan_text=plan_text,
+                start=schedule.session.start,
+                end=schedule.session.end,
+                status=existing.status if existing else "active",
+                created_at=existing.created_at if existing else self.clock.now(),
+            )
+        )
 
     async def resume_sessions(self) -> list[str]:
         """Re-open every active session in the store (after a restart of `serve`)."""

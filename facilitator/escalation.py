@@ -97,6 +97,9 @@ class EscalationWatcher:
         enqueue: Callable[[PlannedMessage], Awaitable[None]],
         on_miss: Callable[[Misplacement, Slot], None] | None = None,
     ) -> None:
+        # Awaited before each look at the rooms: a simulation uses it to let the meeting's
+        # webhooks catch up with a fast clock, so what is checked is what the script did.
+        self.ready: Callable[[], Awaitable[None]] | None = None
         self.schedule = schedule
         self.live = live
         self.clock = clock
@@ -114,8 +117,12 @@ class EscalationWatcher:
             if self.clock.now() > slot.end:
                 continue  # a restart after this slot: nothing useful to say now
             await self.clock.sleep_until(slot.start + CHECK_AFTER)
+            if self.ready is not None:
+                await self.ready()
             await self.check(slot, self.clock.now())
             await self.clock.sleep_until(slot.end - timedelta(seconds=1))
+            if self.ready is not None:
+                await self.ready()
             self.settle(slot)
 
     async def check(self, slot: Slot, now: datetime) -> list[Misplacement]:

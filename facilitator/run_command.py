@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.live import Live
 
 from facilitator.clock import Clock, ScaledClock, SystemClock
-from facilitator.config import Settings, load_settings
+from facilitator.config import SIMULATION_SECRETS, Settings, load_settings, secret_problems
 from facilitator.delivery.outbox import start_session
 from facilitator.engine import Engine
 from facilitator.plan.loader import LoadedPlan
@@ -77,6 +77,14 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     port = sock.getsockname()[1]
     if options.simulate:
         overrides["public_url"] = f"http://{host}:{port}"
+        overrides.update(SIMULATION_SECRETS)
+    else:
+        problems = secret_problems(settings)
+        if problems:
+            sock.close()
+            for problem in problems:
+                console.print(f"[red]{problem}[/red]")
+            return 2
     store = await SqliteStore.open(settings.db_path)
     sid = schedule.session.id
     try:
@@ -149,6 +157,7 @@ async def _run(
                 forget=(forget,) if forget else (),
             )
             simulation.start()
+            handle.watcher.ready = simulation.caught_up
         await _drain(engine, store, clock, schedule, progress, console, options, services)
         counts = await store.message_counts(schedule.session.id)
         console.print(summary_tables(schedule, counts, handle.watcher.adherence, misses))

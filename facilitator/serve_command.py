@@ -15,7 +15,7 @@ from aiohttp import web
 from rich.console import Console
 
 from facilitator.clock import SystemClock
-from facilitator.config import load_settings
+from facilitator.config import load_settings, secret_problems
 from facilitator.engine import Engine
 from facilitator.run_command import bind
 from facilitator.store.sqlite import SqliteStore
@@ -29,6 +29,11 @@ async def serve(
     db: Path | None, host: str | None, port: int | None, links_json: Path | None, console: Console
 ) -> int:
     settings = load_settings(**({"db_path": db} if db else {}))
+    problems = secret_problems(settings)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]{problem}[/red]")
+        return 2
     sock = bind(host or settings.host, settings.port if port is None else port)
     store = await SqliteStore.open(settings.db_path)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None

@@ -129,6 +129,11 @@ class LiveSimulation:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self.script.run(), name="simulated-meeting")
 
+    async def caught_up(self) -> None:
+        """Wait until the meeting has done (and told the bot) everything due by now."""
+        await self.script.settled()
+        await asyncio.sleep(0.05)  # the webhook receiver applies events on its own tasks
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
