@@ -111,7 +111,8 @@ def test_maildir_needs_simulate(args: list[str]) -> None:
 
 def test_real_run_refuses_placeholder_secrets(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "facilitator", "run", str(SEED), "--port", "0", "--db", str(tmp_path / "x.db")],
+        [sys.executable, "-m", "facilitator", "run", str(SEED), "--port", "0",
+         "--db", str(tmp_path / "x.db")],
         capture_output=True, text=True, timeout=60, env=env(),
     )  # fmt: skip
     assert result.returncode == 2
