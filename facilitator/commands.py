@@ -39,6 +39,12 @@ def register(sub: Any) -> None:
     run.add_argument("--port", type=int, help="port for the web app (default: FACILITATOR_PORT; 0: any free)")
     run.add_argument("--links-json", type=Path, help="also write the printed links to this JSON file")
     run.add_argument("--quiet", action="store_true", help="only links and the summary, not every message")
+    run.add_argument(
+        "--zoom-faults",
+        metavar="SPEC",
+        default="",
+        help="with --simulate: Zoom faults during provisioning, e.g. 429:20,500:3,drop:1",
+    )
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="serve the web app and run every active session")
@@ -86,8 +92,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from facilitator.run_command import RunOptions, run_session
 
     console, err = Console(highlight=False), Console(stderr=True, highlight=False)
-    if args.maildir and not args.simulate:
-        err.print("--maildir needs --simulate (it keeps what the local mail server receives)")
+    if (args.maildir or args.zoom_faults) and not args.simulate:
+        err.print("--maildir and --zoom-faults need --simulate (they act on the simulated services)")
+        return USER_ERROR
+    try:
+        faults = parse_faults(args.zoom_faults)
+    except ValueError as exc:
+        err.print(f"--zoom-faults: {exc}")
         return USER_ERROR
     loaded, schedule = _load(args.plan, err, simulate=args.simulate)
     for warning in schedule.warnings:
@@ -96,6 +107,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.simulate, args.speed, args.maildir, args.db, args.host, args.port, args.links_json, args.quiet
     )
     return asyncio.run(run_session(loaded, schedule, options, console))
+
+
+FAULT_KINDS = ("500", "503", "429", "slow", "drop", "lost", "expire_tokens")
+
+
+def parse_faults(spec: str) -> tuple[tuple[str, int], ...]:
+    """`429:20,500:3` -> (("429", 20), ("500", 3)): simulator faults to inject before provisioning."""
+    out: list[tuple[str, int]] = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        kind, _, count = part.partition(":")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault `{kind}`; use one of {', '.join(FAULT_KINDS)}")
+        if count and not count.isdigit():
+            raise ValueError(f"`{part}`: the count after `:` must be a whole number")
+        out.append((kind, int(count or 1)))
+    return tuple(out)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -159,8 +186,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for check in checks:
         status = str(check.status)
         table.add_row(check.name, f"[{colours.get(status, '')}]{status}[/]", check.detail)
-    Console(highlight=False).print(table)
-    return 0 if all(c.ok for c in checks) else 1
+    Console(highlight=False, width=None if sys.stdout.isatty() else 140).print(table)
+    return 1 if any(str(c.status) == "fail" for c in checks) else 0
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:

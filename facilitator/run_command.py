@@ -55,6 +55,7 @@ class RunOptions:
     port: int | None
     links_json: Path | None
     quiet: bool = False
+    zoom_faults: tuple[tuple[str, int], ...] = ()  # simulator faults to inject before provisioning
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -96,6 +97,8 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
             clock = ScaledClock(start, options.speed or default_speed(schedule))
             services = SimulatedServices(clock, options.maildir)
             await services.start()
+            for kind, count in options.zoom_faults:
+                services.zoom.inject(kind, count=count, delay=30.0 if kind == "slow" else 1.0)
             overrides.update(services.settings_overrides())
         else:
             clock = SystemClock()

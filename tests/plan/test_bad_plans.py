@@ -188,3 +188,15 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
     text = GOOD.replace("  title: Test Session\n", "  title: Test Session\n  title: Again\n")
     (msg,) = problems(tmp_path, text)
     assert f":{line_of(text, 'title: Again')}:3: `title` is given twice" in msg
+
+
+def test_more_than_100_rooms_is_refused_with_the_limit(tmp_path: Path) -> None:
+    names = ", ".join(f"R{i}" for i in range(101))
+    msgs = problems(tmp_path, GOOD.replace("    groups: 4", f"    groups: [{names}]"))
+    assert any("phases[1].groups: 101 groups: Zoom allows at most 100 breakout rooms" in m for m in msgs)
+
+
+def test_more_than_1000_preassigned_students_is_refused(tmp_path: Path) -> None:
+    roster = "email,name\n" + "".join(f"s{i}@students.example.edu,Student {i}\n" for i in range(1001))
+    msgs = problems(tmp_path, GOOD, roster)
+    assert any("1001 students: Zoom pre-assigns at most 1000 people to breakout rooms" in m for m in msgs)
