@@ -104,8 +104,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for warning in schedule.warnings:
         err.print(f"warning: {warning.message}")
     options = RunOptions(
-        args.simulate, args.speed, args.maildir, args.db, args.host, args.port, args.links_json, args.quiet
-    )
+        args.simulate, args.speed, args.maildir, args.db, args.host, args.port, args.links_json, args.quiet,
+        faults,
+    )  # fmt: skip
     return asyncio.run(run_session(loaded, schedule, options, console))
 
 

@@ -46,7 +46,7 @@ def statuses(db: Path) -> Counter[tuple[str, str]]:
 
 def test_seed_study_runs_end_to_end(tmp_path: Path) -> None:
     # Zoom answers 429s, 500s and a dropped connection during provisioning: the run still completes.
-    cmd = [*command(tmp_path, 1000), "--zoom-faults", "429:12,500:3,drop:1"]
+    cmd = [*command(tmp_path, 1000), "--zoom-faults", "429:4,500:2,drop:1"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
