@@ -9,7 +9,11 @@ classes onto slots whole; else (2) build slot by slot, each slot a matching that
 repair the better greedy build with a seeded tabu search, which with `visits_per_group` may also
 hand a visit to another allowed facilitator. Simple counting rules out most impossible S first
 and names the culprit when even the whole phase is impossible. Every search is bounded by a work
-budget, never by the clock, so the answer never depends on the machine's speed."""
+budget, never by the clock, so the answer never depends on the machine's speed.
+
+This module is the public entry point and the search over slot counts; the steps live in
+visits.py (which visits), konig.py (1), slotting.py (2), repair.py (3) and seating.py (the
+window matching and counting that all of them share)."""
 
 from __future__ import annotations
 
@@ -17,19 +21,20 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import rustworkx as rx
-
+from facilitator.schedule.konig import konig_classes, lower_bound, place_classes
+from facilitator.schedule.repair import SOLVE_MOVES, Swaps, repair, swaps_for
+from facilitator.schedule.seating import counting_problem, seat
+from facilitator.schedule.slotting import build_slots
 from facilitator.schedule.visits import (
     Demand,
     ExplicitPairs,
     FullRotation,
+    Pair,
     RotationInfeasible,
     VisitsPerGroup,
-    counting_problem,
     names,
     plural,
     required_pairs,
-    seat,
 )
 
 __all__ = [
@@ -42,8 +47,6 @@ __all__ = [
     "VisitsPerGroup",
     "solve_rotation",
 ]
-
-Pair = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def solve_rotation(problem: RotationProblem) -> RotationSolution:
             placed = place_classes(classes, windowed, slots)
             if placed is None:
                 relax = attempt == len(orders) - 1  # last try: loads may go beyond the balanced ceiling
-                swaps = _swaps(pairs, nf, ng, excluded, windowed, relax) if choosing else None
+                swaps = swaps_for(pairs, nf, ng, excluded, windowed, relax) if choosing else None
                 placed = place(pairs, nf, ng, cap, windowed, slots, problem.seed, budget, swaps)
             if placed is not None:
                 return _solution(problem, _fill_gaps(placed, windowed))
@@ -137,77 +140,6 @@ def solve_rotation(problem: RotationProblem) -> RotationSolution:
 
 
 CHOICES = 3  # with visits_per_group and availability: different balanced choices of pairs to try
-
-
-def lower_bound(pairs: Sequence[Pair], nf: int, ng: int, per_room: int) -> int:
-    """König's bound: the busiest facilitator's visits, or the busiest room's visits over its capacity."""
-    fdeg, gdeg = [0] * nf, [0] * ng
-    for f, g in pairs:
-        fdeg[f] += 1
-        gdeg[g] += 1
-    return max([*fdeg, *(-(-d // per_room) for d in gdeg), 0])
-
-
-def konig_classes(pairs: Sequence[Pair], nf: int, ng: int, per_room: int, seed: int) -> list[list[Pair]]:
-    """An optimal colouring (lower_bound colours), as sorted colour classes in a canonical order.
-
-    A room that holds `per_room` facilitators is split into that many copies and its visits dealt
-    to them in turn, so each copy has at most ceil(visits / per_room) and gets one per colour.
-    Then vertices on each side are packed into bins whose visits add up to at most the bound:
-    colouring that smaller multigraph properly colours the original (a vertex's visits are among
-    its bin's), and rustworkx colours dense near-regular graphs several times faster.
-    """
-    listed = list(pairs)
-    if seed:
-        random.Random(seed).shuffle(listed)
-    dealt = [0] * ng
-    ends = []
-    for f, g in listed:
-        ends.append((f, g * per_room + dealt[g] % per_room))
-        dealt[g] += 1
-    bound = lower_bound(listed, nf, ng, per_room)
-    fbin, fbins = _pack([e[0] for e in ends], nf, bound)
-    gbin, gbins = _pack([e[1] for e in ends], ng * per_room, bound)
-    graph = rx.PyGraph()
-    graph.add_nodes_from(range(fbins + gbins))
-    index = graph.add_edges_from_no_data([(fbin[f], fbins + gbin[c]) for f, c in ends])
-    colour = rx.graph_bipartite_edge_color(graph)
-    classes: dict[int, list[Pair]] = {}
-    for i, pair in zip(index, listed, strict=True):
-        classes.setdefault(colour[i], []).append(pair)
-    return sorted(sorted(c) for c in classes.values())
-
-
-def _pack(ends: Sequence[int], count: int, bound: int) -> tuple[list[int], int]:
-    """Next-fit: consecutive vertices share a bin while their degrees add up to at most `bound`."""
-    degree = [0] * count
-    for v in ends:
-        degree[v] += 1
-    bins, used, where = 1, 0, [0] * count
-    for v in range(count):
-        if used + degree[v] > bound:
-            bins, used = bins + 1, 0
-        where[v], used = bins - 1, used + degree[v]
-    return where, bins
-
-
-def place_classes(
-    classes: Sequence[Sequence[Pair]], masks: Sequence[int], slots: int
-) -> list[list[Pair]] | None:
-    """Lay König's colour classes whole onto slots in which all their facilitators are available."""
-    fits = []
-    for visits in classes:
-        usable = (1 << slots) - 1
-        for f, _ in visits:
-            usable &= masks[f]
-        fits.append(usable)
-    slot_of, stuck, _ = seat(fits, 1)
-    if stuck:
-        return None
-    out: list[list[Pair]] = [[] for _ in range(slots)]
-    for visits, t in zip(classes, slot_of, strict=True):
-        out[t] = list(visits)
-    return out
 
 
 def place(
@@ -225,340 +157,14 @@ def place(
     best: tuple[list[list[Pair]], list[Pair]] | None = None
     for attempt in range(2):
         rng = random.Random(seed * 1_000_003 + slots * 1_009 + attempt) if attempt else None
-        out, left = _build(pairs, nf, ng, per_room, masks, slots, rng)
+        out, left = build_slots(pairs, nf, ng, per_room, masks, slots, rng)
         if not left:
             return out
         if best is None or len(left) < len(best[1]):
             best = out, left
     assert best is not None
     rng = random.Random(seed * 1_000_003 + slots * 1_009 + 2)
-    return _repair(pairs, nf, ng, per_room, masks, slots, best[0], rng, budget, swaps)
-
-
-def _build(
-    pairs: Sequence[Pair],
-    nf: int,
-    ng: int,
-    per_room: int,
-    masks: Sequence[int],
-    slots: int,
-    rng: random.Random | None,
-) -> tuple[list[list[Pair]], list[Pair]]:
-    """Slot by slot, as many visits as fit, tight ones first. Returns (slots, visits left over)."""
-    todo: list[set[int]] = [set() for _ in range(nf)]  # groups each facilitator has still to visit
-    visitors: list[set[int]] = [set() for _ in range(ng)]  # facilitators each group still expects
-    for f, g in pairs:
-        todo[f].add(g)
-        visitors[g].add(f)
-    frank, grank = list(range(nf)), list(range(ng))
-    if rng is not None:
-        rng.shuffle(frank)
-        rng.shuffle(grank)
-    out: list[list[Pair]] = []
-    for t in range(slots):
-        left = slots - t
-        slack = {
-            f: (masks[f] >> t).bit_count() - len(todo[f]) for f in range(nf) if todo[f] and masks[f] >> t & 1
-        }
-        later = [(m >> (t + 1)).bit_count() for m in masks]  # usable slots after this one
-        floor = per_room * min((later[f] for f in range(nf) if todo[f]), default=0)
-        need = [
-            len(v) - per_room * (left - 1)
-            if floor >= len(v)
-            else _room_need(v, masks, t, left, per_room, later)
-            for v in visitors
-        ]
-        gkey = [(per_room * left - len(v)) * ng + grank[g] for g, v in enumerate(visitors)]
-        match = _SlotMatching(todo, visitors, slack, need, per_room, gkey, frank)
-        match.fill()
-        for f, g in match.mate.items():
-            todo[f].discard(g)
-            visitors[g].discard(f)
-        out.append(sorted(match.mate.items()))
-    return out, [(f, g) for f in range(nf) for g in sorted(todo[f])]
-
-
-def _room_need(
-    visitors: set[int], masks: Sequence[int], t: int, left: int, per_room: int, later: list[int]
-) -> int:
-    """How many of a room's remaining visits must happen in slot t for the rest to fit after it.
-
-    Counting first (per_room a slot); then, only when some visitor has too few later windows to
-    rule it out cheaply, a largest seating of the visitors into the later slots they can use.
-    """
-    need = len(visitors) - per_room * (left - 1)
-    if per_room * min(later[f] for f in visitors) >= len(visitors):
-        return need
-    slot_of, _, _ = seat([masks[f] >> (t + 1) for f in sorted(visitors)], per_room)
-    return max(need, slot_of.count(-1))
-
-
-class _SlotMatching:
-    """One slot's visits: a matching that covers tight facilitators and rooms, then grows.
-
-    Augmenting and alternating paths only move matched facilitators between rooms, so whoever is
-    covered stays covered (Mendelsohn-Dulmage): tight facilitators first (slack 0: as many visits
-    left as usable slots), then rooms that need visits now, then as many other visits as fit.
-    """
-
-    def __init__(
-        self,
-        todo: list[set[int]],
-        visitors: list[set[int]],
-        slack: dict[int, int],
-        need: list[int],
-        per_room: int,
-        gkey: list[int],
-        frank: list[int],
-    ) -> None:
-        self.todo, self.visitors, self.slack, self.need = todo, visitors, slack, need
-        self.per_room, self.gkey, self.frank = per_room, gkey, frank
-        self.mate: dict[int, int] = {}
-        self.members: dict[int, list[int]] = {}
-        self.full: set[int] = set()  # rooms at capacity in this slot
-
-    def load(self, g: int) -> int:
-        return len(self.members.get(g, ()))
-
-    def move(self, f: int, g: int | None) -> int | None:
-        """Put f in room g (None: out of any room); returns the room f left."""
-        old = self.mate.pop(f, None)
-        if old is not None:
-            self.members[old].remove(f)
-            if len(self.members[old]) < self.per_room:
-                self.full.discard(old)
-        if g is not None:
-            self.mate[f] = g
-            self.members.setdefault(g, []).append(f)
-            if len(self.members[g]) >= self.per_room:
-                self.full.add(g)
-        return old
-
-    def fill(self) -> None:
-        slack, todo = self.slack, self.todo
-        order = sorted(slack, key=lambda f: (max(slack[f], 0), -len(todo[f]), self.frank[f]))
-        for f in order:
-            options = todo[f] - self.full
-            if options:
-                self.move(f, min(options, key=self.gkey.__getitem__))
-        for f in order:
-            if f not in self.mate and slack[f] <= 0:
-                self.from_facilitator(f, steal=True)
-        for g in sorted((g for g, n in enumerate(self.need) if n > 0), key=self.gkey.__getitem__):
-            while self.load(g) < min(self.need[g], self.per_room) and self.from_group(g):
-                pass
-        for f in order:
-            if f not in self.mate:
-                self.from_facilitator(f, steal=False)
-
-    def from_facilitator(self, f0: int, steal: bool) -> bool:
-        """Match f0 by moving others along an alternating path; with `steal`, someone with slack to
-        spare may be the one left out."""
-        prev = {f0: -1}
-        queue = [f0]
-        for x in queue:
-            for g in sorted(self.todo[x]):
-                if self.mate.get(x) == g:
-                    continue
-                if self.load(g) < self.per_room:
-                    self._shift(x, g, prev)
-                    return True
-                for y in self.members[g]:
-                    if y not in prev:
-                        prev[y] = x
-                        queue.append(y)
-        victims = [y for y in queue[1:] if self.slack[y] > 0]
-        if not steal or not victims:
-            return False
-        y = max(victims, key=lambda y: (self.slack[y], self.frank[y]))
-        left = self.move(y, None)
-        assert left is not None
-        self._shift(prev[y], left, prev)
-        return True
-
-    def _shift(self, x: int, g: int, prev: dict[int, int]) -> None:
-        while True:  # x takes g; the room x leaves goes to whoever reached x
-            old = self.move(x, g)
-            if old is None:
-                return
-            g, x = old, prev[x]
-
-    def from_group(self, g0: int) -> bool:
-        """One more visit for room g0: a free facilitator, or one from a room with visits to spare."""
-        prev: dict[int, tuple[int, int]] = {}
-        queue = [g0]
-        for x in queue:
-            for f in sorted(self.visitors[x]):
-                h = self.mate.get(f, -1)
-                if f not in self.slack or h == x:
-                    continue
-                if h < 0 or self.load(h) > self.need[h]:
-                    while True:  # f moves to x; x passes the facilitator it was asked for onward
-                        self.move(f, x)
-                        if x == g0:
-                            return True
-                        x, f = prev[x]
-                if h not in prev and h != g0:
-                    prev[h] = (x, f)
-                    queue.append(h)
-        return False
-
-
-# Candidate moves the tabu repair may look at (a few million a second here): per repair, at most
-# REPAIR_PER_OPTION per (visit, usable slot) option and REPAIR_MOVES in all; per solve, across all
-# slot counts tried, SOLVE_MOVES. Solvable instances we generated needed under 200 per option; the
-# limits bound the time spent on a slot count that may be impossible before trying the next.
-REPAIR_PER_OPTION = 400
-REPAIR_MOVES = 1_000_000
-SOLVE_MOVES = 3_000_000
-
-
-@dataclass(frozen=True)
-class Swaps:
-    """With visits_per_group, a visit may also change hands: to another facilitator allowed in
-    that group who does not visit it yet and stays within their load cap."""
-
-    allowed: Sequence[Sequence[int]]  # group -> facilitators who may visit it
-    caps: Sequence[int]  # facilitator -> most visits
-
-
-def _repair(
-    pairs: Sequence[Pair],
-    nf: int,
-    ng: int,
-    per_room: int,
-    masks: Sequence[int],
-    slots: int,
-    start: list[list[Pair]],
-    rng: random.Random,
-    budget: list[int],
-    swaps: Swaps | None,
-) -> list[list[Pair]] | None:
-    """Tabu search over where each visit goes, starting from a (partial) greedy build.
-
-    Tabucol on the visits. Cost: visits beyond one per facilitator and slot, plus beyond
-    `per_room` per room and slot. Each step makes the best move of one conflicting visit: to
-    another slot in its facilitator's windows; with `swaps` also to another allowed facilitator
-    with load to spare, or trading rooms with a visit elsewhere (both keep slot and load).
-    Recently left places are skipped unless that gives the best cost yet; done at cost 0.
-    """
-    who = [f for f, _ in pairs]  # each visit's facilitator (may change with swaps)
-    room = [g for _, g in pairs]
-    index = {pair: e for e, pair in enumerate(pairs)}
-    where = [-1] * len(pairs)
-    for t, visits in enumerate(start):
-        for pair in visits:
-            where[index[pair]] = t
-    usable = [[t for t in range(slots) if m >> t & 1] for m in masks]
-    fin: list[list[set[int]]] = [[set() for _ in range(slots)] for _ in range(nf)]  # visits of f at t
-    gin: list[list[set[int]]] = [[set() for _ in range(slots)] for _ in range(ng)]  # visits to g at t
-    load, met = [0] * nf, set(index)
-    for e, t in enumerate(where):
-        load[who[e]] += 1
-        if t >= 0:
-            fin[who[e]][t].add(e)
-            gin[room[e]][t].add(e)
-    for e in sorted((e for e, t in enumerate(where) if t < 0), key=lambda e: (len(usable[who[e]]), e)):
-        f, g = who[e], room[e]
-        if not usable[f]:
-            return None
-        t = min(usable[f], key=lambda t: (len(fin[f][t]) + max(0, len(gin[g][t]) + 1 - per_room), t))
-        where[e] = t
-        fin[f][t].add(e)
-        gin[g][t].add(e)
-
-    def clash(e: int) -> bool:
-        return len(fin[who[e]][where[e]]) > 1 or len(gin[room[e]][where[e]]) > per_room
-
-    cost = sum(max(0, len(c) - 1) for row in fin for c in row)
-    cost += sum(max(0, len(c) - per_room) for row in gin for c in row)
-    best, step = cost, 0
-    clashing = {e for e in range(len(pairs)) if clash(e)}
-    banned: dict[tuple[int, int, int], int] = {}
-    moves = min(budget[0], REPAIR_MOVES, REPAIR_PER_OPTION * sum(len(usable[f]) for f in who))
-    allowed = [set(a) for a in swaps.allowed] if swaps is not None else []
-
-    def put(e: int, f: int, t: int) -> None:
-        fin[who[e]][where[e]].discard(e)
-        gin[room[e]][where[e]].discard(e)
-        met.discard((who[e], room[e]))
-        load[who[e]] -= 1
-        who[e], where[e] = f, t
-        fin[f][t].add(e)
-        gin[room[e]][t].add(e)
-        met.add((f, room[e]))
-        load[f] += 1
-
-    while cost and moves > 0:
-        step += 1
-        choice: tuple[int, float, int, int, int, int] | None = None  # delta, tie, visit, hand, slot, other
-        for e in sorted(clashing):
-            f, g, a = who[e], room[e], where[e]
-            freed_f, freed_g = len(fin[f][a]) > 1, len(gin[g][a]) > per_room
-            hands = [f]
-            if swaps is not None:
-                hands += [x for x in swaps.allowed[g] if (x, g) not in met and load[x] < swaps.caps[x]]
-            for f2 in hands:
-                moves -= len(usable[f2])
-                budget[0] -= len(usable[f2])
-                for t in usable[f2]:
-                    if f2 == f and t == a:
-                        continue
-                    delta = bool(fin[f2][t]) - freed_f
-                    if t != a:
-                        delta += (len(gin[g][t]) >= per_room) - freed_g
-                    if banned.get((e, f2, t), 0) > step and cost + delta >= best:
-                        continue
-                    key = (delta, rng.random(), e, f2, t, -1)
-                    if choice is None or key < choice:
-                        choice = key
-            if swaps is None:
-                continue
-            moves -= len(pairs)
-            budget[0] -= len(pairs)
-            for x in range(len(pairs)):  # trade rooms with a visit elsewhere; both keep their slots
-                f2, g2, b = who[x], room[x], where[x]
-                if (
-                    g2 == g
-                    or f2 not in allowed[g]
-                    or f not in allowed[g2]
-                    or (f2, g) in met
-                    or (f, g2) in met
-                ):
-                    continue
-                delta = 0
-                if a != b:
-                    delta += (len(gin[g][b]) >= per_room) - freed_g
-                    delta += (len(gin[g2][a]) >= per_room) - (len(gin[g2][b]) > per_room)
-                if banned.get((e, f2, b), 0) > step and cost + delta >= best:
-                    continue
-                key = (delta, rng.random(), e, f2, b, x)
-                if choice is None or key < choice:
-                    choice = key
-        if choice is None:
-            continue
-        delta, _, e, f2, t, other = choice
-        f, g, a = who[e], room[e], where[e]
-        touched = fin[f][a] | gin[g][a] | {e}
-        banned[(e, f, a)] = step + rng.randint(0, 9) + (6 * len(clashing)) // 10
-        put(e, f2, t)
-        if other >= 0:
-            touched |= gin[room[other]][t] | {other}
-            put(other, f, a)
-            touched |= gin[room[other]][a]
-        cost += delta
-        best = min(best, cost)
-        for x in touched | fin[f2][t] | gin[g][t]:
-            if clash(x):
-                clashing.add(x)
-            else:
-                clashing.discard(x)
-    if cost:
-        return None
-    out: list[list[Pair]] = [[] for _ in range(slots)]
-    for e, t in enumerate(where):
-        out[t].append((who[e], room[e]))
-    return out
+    return repair(pairs, nf, ng, per_room, masks, slots, best[0], rng, budget, swaps)
 
 
 def _too_few_windows(problem: RotationProblem, excluded: frozenset[Pair], masks: Sequence[int]) -> str:
@@ -575,20 +181,6 @@ def _too_few_windows(problem: RotationProblem, excluded: frozenset[Pair], masks:
                 f"allowed to visit it leave room for only {room_for}"
             )
     return ""
-
-
-def _swaps(
-    pairs: Sequence[Pair], nf: int, ng: int, excluded: frozenset[Pair], masks: Sequence[int], relax: bool
-) -> Swaps:
-    """Who else may take a visit: anyone allowed in the room, within their windows and up to the
-    busiest facilitator's load (so the König bound stays put) unless `relax`."""
-    load = [0] * nf
-    for f, _ in pairs:
-        load[f] += 1
-    ceiling = max((m.bit_count() for m in masks), default=0) if relax else max(load, default=0)
-    caps = [min(ceiling, m.bit_count()) for m in masks]
-    allowed = [[f for f in range(nf) if (f, g) not in excluded and caps[f] > 0] for g in range(ng)]
-    return Swaps(allowed, caps)
 
 
 def _fill_gaps(slots: list[list[Pair]], masks: Sequence[int]) -> list[list[Pair]]:

@@ -2,7 +2,7 @@
 are emitted, signed exactly as Zoom signs them, to the bot's webhook URL.
 
 The REST simulator (simulator.py) hands a `MeetingView` to `LiveMeeting`. `FacilitatorScript`
-plays a whole session on a Clock, including a late or forgotten move, so the
+(sim_script.py) plays a whole session on a Clock, including a late or forgotten move, so the
 bot's escalation can be seen working. Everything waits on the Clock: with a ScaledClock a session
 plays in seconds, and with a ManualClock a test decides when each step happens (`settled()` tells
 it when the simulation has caught up).
@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import logging
 import random
 import uuid as uuidlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,11 +23,11 @@ from typing import Any
 import aiohttp
 
 from facilitator.clock import Clock
-from facilitator.schedule.model import Schedule
 from facilitator.zoom import events as ev
+from facilitator.zoom.sim_script import FacilitatorScript, Pacer
 from facilitator.zoom.webhooks import WebhookSender, url_validation_answer
 
-log = logging.getLogger(__name__)
+__all__ = ["FacilitatorScript", "LiveMeeting", "MeetingView", "Pacer"]  # the script: re-exported
 
 
 @dataclass(frozen=True)
@@ -57,35 +55,6 @@ class _Person:
     present: bool = False
     room: str | None = None  # breakout room name, None in the main room
     room_user_id: str | None = None
-
-
-class Pacer:
-    """Waits on a Clock and lets a test know when the waiting task has caught up with time."""
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.waiting_for: datetime | None = None
-        self.done = False
-        self._changed = asyncio.Event()
-
-    async def sleep_until(self, when: datetime) -> None:
-        self.waiting_for = when
-        self._changed.set()
-        await self.clock.sleep_until(when)
-        self.waiting_for = None
-
-    def finish(self) -> None:
-        self.done = True
-        self._changed.set()
-
-    def idle(self) -> bool:
-        return self.done or (self.waiting_for is not None and self.waiting_for > self.clock.now())
-
-    async def settled(self) -> None:
-        """Return once the task is waiting for a future time, or has finished."""
-        while not self.idle():
-            self._changed.clear()
-            await self._changed.wait()
 
 
 class LiveMeeting:
@@ -372,80 +341,3 @@ class LiveMeeting:
             self._late_task.cancel()
         if self._sender is not None:
             await self._sender.aclose()
-
-
-class FacilitatorScript:
-    """Plays a Schedule on a LiveMeeting, as obedient (or forgetful) people would.
-
-    Start at the session start, open rooms at the first slot, move each facilitator to their
-    room at every slot start plus `lateness` (a facilitator with no visit goes back to the main
-    room), close rooms at the last slot's end and end the meeting at the session end. A move
-    listed in `forget` as (facilitator id, slot index) is never made, so the facilitator stays
-    where they were and the bot's escalation can be seen.
-    """
-
-    def __init__(
-        self,
-        schedule: Schedule,
-        meeting: LiveMeeting,
-        clock: Clock,
-        lateness: timedelta = timedelta(0),
-        lateness_by: Mapping[str, timedelta] | None = None,
-        forget: Iterable[tuple[str, int]] = (),
-        room_names: Mapping[str, str] | None = None,
-    ) -> None:
-        self.schedule = schedule
-        self.meeting = meeting
-        self.clock = clock
-        self.forget = frozenset(forget)
-        self.room_names = dict(room_names or {g.id: g.name for g in schedule.groups})
-        self.lateness_by = dict(lateness_by or {})
-        self.lateness = lateness
-        self._pacer = Pacer(clock)
-        self.steps = self._plan()
-
-    def _plan(self) -> list[tuple[datetime, str, Callable[[], Awaitable[None]]]]:
-        session, slots = self.schedule.session, self.schedule.rotation.slots
-        steps: list[tuple[datetime, int, str, Callable[[], Awaitable[None]]]] = []
-
-        def add(when: datetime, label: str, action: Callable[[], Awaitable[None]]) -> None:
-            steps.append((when, len(steps), label, action))
-
-        add(session.start, "start", self.meeting.start)
-        if slots:
-            add(slots[0].start, "open rooms", self.meeting.open_rooms)
-            for slot in slots:
-                for f in self.schedule.facilitators:
-                    if (f.id, slot.index) in self.forget:
-                        continue
-                    when = slot.start + self.lateness_by.get(f.id, self.lateness)
-                    if when >= slots[-1].end:
-                        continue  # too late: the rooms are closed by then
-                    group = self.schedule.rotation.room_of(f.id, slot.index)
-                    if group is not None and group not in self.room_names:
-                        raise ValueError(f"group {group!r} has no breakout room name")
-                    room = self.room_names[group] if group is not None else None
-                    add(when, f"move {f.id} to {group or 'main'}", self._mover(f.email, room))
-            add(slots[-1].end, "close rooms", self.meeting.close_rooms)
-        add(session.end, "end", self.meeting.end)
-        return [(when, label, action) for when, _, label, action in sorted(steps, key=lambda s: s[:2])]
-
-    def _mover(self, email: str, room: str | None) -> Callable[[], Awaitable[None]]:
-        async def move() -> None:
-            await self.meeting.move(email, room)
-
-        return move
-
-    async def run(self) -> None:
-        try:
-            for when, label, action in self.steps:
-                await self._pacer.sleep_until(when)
-                log.debug("simulated meeting: %s", label)
-                await action()
-        finally:
-            self._pacer.finish()
-
-    async def settled(self) -> None:
-        """Return once the script and the meeting's late joiners have caught up with the clock."""
-        await self._pacer.settled()
-        await self.meeting.settled()
