@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from facilitator.schedule.model import PlannedMessage
+
 
 class MessageStatus(StrEnum):
     PENDING = "pending"
@@ -90,6 +92,38 @@ class Contribution:
     votes: int
 
 
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    """One try at delivering an outbox row (or a state change the runner made on its behalf)."""
+
+    id: int
+    message_id: int
+    at: datetime
+    outcome: str  # sent | retry | failed | expired | cancelled | interrupted | requeued
+    error: str | None
+    provider_id: str | None
+
+
+@dataclass(frozen=True)
+class SurveyCounts:
+    """Survey completions of one session: students with a completed pre, post, and both."""
+
+    pre: int
+    post: int
+    both: int
+    total: int  # students with a survey code
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    session_id: str | None
+    actor: str
+    action: str
+    detail: str
+    at: datetime
+
+
 class Store(Protocol):
     """Persistence for sessions, provisioning, the outbox, surveys, contributions and audit."""
 
@@ -115,6 +149,98 @@ class Store(Protocol):
     async def add_vote(self, contribution_id: int, voter_hash: str) -> bool: ...
 
     # audit log
-    async def audit(self, session_id: str | None, actor: str, action: str, detail: str, at: datetime) -> None: ...
+    async def audit(
+        self, session_id: str | None, actor: str, action: str, detail: str, at: datetime
+    ) -> None: ...
+    async def list_audit(self, session_id: str | None, limit: int = 100) -> list[AuditEntry]:
+        """Newest first; `session_id=None` lists every session's entries."""
+        ...
+
+    # outbox: one row per message, keyed by its idempotency key (insert-or-ignore everywhere)
+    async def fill_outbox(self, session_id: str, messages: Sequence[PlannedMessage]) -> int:
+        """Insert the planned messages not already present; returns how many rows were new."""
+        ...
+
+    async def add_message(self, session_id: str, message: PlannedMessage) -> bool:
+        """A run-time message (escalation, ...); False when its key already exists."""
+        ...
+
+    async def claim_due(self, now: datetime, lane: str | None, limit: int) -> list[OutboxMessage]:
+        """Atomically move up to `limit` due pending rows to `sending`: cue lane first, then due order."""
+        ...
+
+    # The `mark_*` methods act on claimed (`sending`) rows only and record the attempt themselves;
+    # `at` is the caller's (possibly virtual) time for the history, wall time when omitted.
+    async def mark_sent(self, message_id: int, at: datetime, provider_id: str) -> None: ...
+    async def mark_retry(
+        self, message_id: int, error: str, next_attempt: datetime, at: datetime | None = None
+    ) -> None: ...
+    async def mark_failed(self, message_id: int, error: str, at: datetime | None = None) -> None: ...
+    async def mark_expired(self, message_id: int, reason: str, at: datetime | None = None) -> None: ...
+    async def mark_cancelled(self, message_id: int, reason: str, at: datetime | None = None) -> None:
+        """A claimed row that should not go out after all (e.g. the survey is already done)."""
+        ...
+
+    async def cancel_message(
+        self, message_id: int, reason: str = "cancelled by the director", at: datetime | None = None
+    ) -> bool:
+        """Pending → cancelled; False when the row is not pending (already sent, in flight, ...)."""
+        ...
+
+    async def retry_message(self, message_id: int, now: datetime) -> bool:
+        """Failed / expired / cancelled → pending, due now (its delivery window restarts now)."""
+        ...
+
+    async def expedite_retries(self, channel: str, now: datetime) -> int:
+        """A channel works again: rows waiting to retry on it become due now."""
+        ...
+
+    async def get_message(self, message_id: int) -> OutboxMessage | None: ...
+    async def message_by_key(self, key: str) -> OutboxMessage | None: ...
+    async def list_messages(
+        self,
+        session_id: str,
+        kinds: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+    ) -> list[OutboxMessage]: ...
+    async def next_due(self) -> datetime | None:
+        """The earliest `next_attempt` among pending rows, or None when nothing is pending."""
+        ...
+
+    async def recover_sending(self, at: datetime | None = None) -> int:
+        """Rows a crash left in `sending` go back to pending (resent: the at-least-once window)."""
+        ...
+
+    async def message_counts(self, session_id: str) -> dict[tuple[str, str], int]:
+        """(kind, status) → number of rows."""
+        ...
+
+    async def record_attempt(
+        self,
+        message_id: int,
+        at: datetime,
+        outcome: str,
+        error: str | None = None,
+        provider_id: str | None = None,
+    ) -> None:
+        """Append to the delivery history (the `mark_*` methods already record their own)."""
+        ...
+
+    async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]: ...
+
+    # surveys: pseudonymous codes and completions
+    async def save_survey_codes(self, session_id: str, study: str, codes: Mapping[str, str]) -> None:
+        """email → code; saving again is harmless (codes are derived, so they do not change)."""
+        ...
+
+    async def code_for(self, session_id: str, email: str) -> str | None: ...
+    async def record_survey_event(
+        self, session_id: str, code: str, kind: str, event: str, at: datetime
+    ) -> bool:
+        """kind pre|post, event opened|completed; False for a repeated completion (kept once)."""
+        ...
+
+    async def survey_completed(self, session_id: str, code: str, kind: str) -> bool: ...
+    async def survey_counts(self, session_id: str) -> SurveyCounts: ...
 
     async def close(self) -> None: ...

@@ -1,0 +1,39 @@
+"""Starting a session: its row, and one outbox row per planned message.
+
+Idempotent by construction: the session row is an upsert and every message is inserted only
+if its idempotency key is new, so starting the same session twice (or after a crash, or after
+editing the plan) never duplicates a message that is already queued or sent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from facilitator.schedule.model import Schedule
+from facilitator.store.base import SessionRecord, Store
+
+
+async def start_session(
+    store: Store,
+    schedule: Schedule,
+    plan_text: str,
+    plan_file: str,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Record the session and queue its planned messages; returns how many rows were new."""
+    existing = await store.get_session(schedule.session.id)
+    created_at = existing.created_at if existing is not None else (now or datetime.now(UTC))
+    await store.upsert_session(
+        SessionRecord(
+            id=schedule.session.id,
+            title=schedule.session.title,
+            plan_file=plan_file,
+            plan_text=plan_text,
+            start=schedule.session.start,
+            end=schedule.session.end,
+            status="active",
+            created_at=created_at,
+        )
+    )
+    return await store.fill_outbox(schedule.session.id, schedule.messages)
