@@ -22,7 +22,7 @@ from facilitator.delivery.channels.email import EmailChannel
 from facilitator.delivery.channels.webhook import WebhookChannel
 from facilitator.delivery.channels.zoom_chat import ZoomChatChannel
 from facilitator.delivery.context import MessageContextBuilder, MessageRenderer
-from facilitator.delivery.outbox import start_session
+from facilitator.delivery.outbox import record_session
 from facilitator.delivery.render import Renderer, RenderError
 from facilitator.delivery.runner import DeliveryEvent, Runner
 from facilitator.escalation import EscalationWatcher
@@ -30,7 +30,7 @@ from facilitator.links import LinkSigner
 from facilitator.plan.loader import LoadedPlan, load_plan_text
 from facilitator.schedule.build import build_schedule
 from facilitator.schedule.model import PlannedMessage, Schedule
-from facilitator.store.base import MeetingRecord, OutboxMessage, SessionRecord, Store
+from facilitator.store.base import MeetingRecord, OutboxMessage, Store
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.live import LiveRoomState
@@ -113,7 +113,7 @@ class Engine:
         # The session row first (provisioning and survey codes refer to it); its messages are
         # queued last, once the session is registered here, so the runner never claims a message
         # it cannot render yet (join links come from provisioning).
-        await self._record(schedule, plan_text, plan_file)
+        await record_session(self.store, schedule, plan_text, plan_file, now=self.clock.now())
         meeting, join_urls = await self._zoom(schedule)
         builder = MessageContextBuilder(
             schedule,
@@ -140,27 +140,12 @@ class Engine:
                 on_outbox_change=self.runner.poke,
             )
         )
-        added = await start_session(self.store, schedule, plan_text, plan_file, now=self.clock.now())
+        added = await self.store.fill_outbox(sid, schedule.messages)
         self.note(
             f"{schedule.session.title}: {added} new message(s) queued, {len(schedule.messages)} planned"
         )
         self.runner.poke()
         return handle
-
-    async def _record(self, schedule: Schedule, plan_text: str, plan_file: str) -> None:
-        existing = await self.store.get_session(schedule.session.id)
-        await self.store.upsert_session(
-            SessionRecord(
-                id=schedule.session.id,
-                title=schedule.session.title,
-                plan_file=plan_file,
-                plan_text=plan_text,
-                start=schedule.session.start,
-                end=schedule.session.end,
-                status=existing.status if existing else "active",
-                created_at=existing.created_at if existing else self.clock.now(),
-            )
-        )
 
     async def resume_sessions(self) -> list[str]:
         """Re-open every active session in the store (after a restart of `serve`)."""

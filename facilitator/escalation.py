@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from facilitator.clock import Clock
-from facilitator.schedule.messages import iso
+from facilitator.schedule.messages import visit_context
 from facilitator.schedule.model import (
     Audience,
     Lane,
@@ -72,14 +72,7 @@ def escalation_message(schedule: Schedule, slot: Slot, miss: Misplacement) -> Pl
         context={
             "session_id": schedule.session.id,
             "session_title": schedule.session.title,
-            "facilitator_id": fac.id,
-            "group_id": group.id,
-            "group_name": group.name,
-            "slot": slot.index,
-            "slot_start": iso(slot.start),
-            "slot_end": iso(slot.end),
-            "students": len(group.students),
-            "prompt": group.prompt,
+            **visit_context(fac.id, group, slot),
             "current_group_id": actual if actual not in (None, MAIN, UNMAPPED) else None,
             "in_meeting": actual is not None,
         },

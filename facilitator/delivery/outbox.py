@@ -13,6 +13,30 @@ from facilitator.schedule.model import Schedule
 from facilitator.store.base import SessionRecord, Store
 
 
+async def record_session(
+    store: Store,
+    schedule: Schedule,
+    plan_text: str,
+    plan_file: str,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Upsert the session's row, keeping its status and creation time across restarts."""
+    existing = await store.get_session(schedule.session.id)
+    await store.upsert_session(
+        SessionRecord(
+            id=schedule.session.id,
+            title=schedule.session.title,
+            plan_file=plan_file,
+            plan_text=plan_text,
+            start=schedule.session.start,
+            end=schedule.session.end,
+            status=existing.status if existing is not None else "active",
+            created_at=existing.created_at if existing is not None else (now or datetime.now(UTC)),
+        )
+    )
+
+
 async def start_session(
     store: Store,
     schedule: Schedule,
@@ -22,18 +46,5 @@ async def start_session(
     now: datetime | None = None,
 ) -> int:
     """Record the session and queue its planned messages; returns how many rows were new."""
-    existing = await store.get_session(schedule.session.id)
-    created_at = existing.created_at if existing is not None else (now or datetime.now(UTC))
-    await store.upsert_session(
-        SessionRecord(
-            id=schedule.session.id,
-            title=schedule.session.title,
-            plan_file=plan_file,
-            plan_text=plan_text,
-            start=schedule.session.start,
-            end=schedule.session.end,
-            status="active",
-            created_at=created_at,
-        )
-    )
+    await record_session(store, schedule, plan_text, plan_file, now=now)
     return await store.fill_outbox(schedule.session.id, schedule.messages)

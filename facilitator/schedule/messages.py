@@ -23,6 +23,7 @@ from facilitator.schedule.model import (
     PlannedMessage,
     Rotation,
     SessionSummary,
+    Slot,
     StudentInfo,
 )
 
@@ -45,6 +46,20 @@ class MessageInputs:
     breakout_start: datetime | None
     breakout_end: datetime | None
     next_phase_title: str | None
+
+
+def visit_context(facilitator_id: str, group: Group, slot: Slot) -> dict[str, Any]:
+    """What every cue about one visit says: who, which room (and its size and prompt), when."""
+    return {
+        "facilitator_id": facilitator_id,
+        "group_id": group.id,
+        "group_name": group.name,
+        "slot": slot.index,
+        "slot_start": iso(slot.start),
+        "slot_end": iso(slot.end),
+        "students": len(group.students),
+        "prompt": group.prompt,
+    }
 
 
 def plan_messages(inputs: MessageInputs) -> tuple[PlannedMessage, ...]:
@@ -193,17 +208,7 @@ def _facilitator_messages(x: MessageInputs) -> Iterator[PlannedMessage]:
         )
         for slot, visit in visits:
             group = groups[visit.group]
-            ctx = {
-                "facilitator_id": fac.id,
-                "group_id": group.id,
-                "group_name": group.name,
-                "slot": slot.index,
-                "slot_start": iso(slot.start),
-                "slot_end": iso(slot.end),
-                "students": len(group.students),
-                "prompt": group.prompt,
-                "lead_minutes": int(lead.total_seconds() // 60),
-            }
+            ctx = {**visit_context(fac.id, group, slot), "lead_minutes": int(lead.total_seconds() // 60)}
             heads_up_at = slot.start - lead
             yield _message(
                 s,

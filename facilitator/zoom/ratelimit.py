@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
 import aiohttp
 
 from facilitator.config import ZoomPlan
+from facilitator.retry_after import parse_retry_after
 from facilitator.zoom.errors import ZoomDailyLimit, ZoomRateLimited
 from facilitator.zoom.models import ZoomErrorBody
 
@@ -250,33 +250,6 @@ def pacing_trace() -> aiohttp.TraceConfig:
 
 
 # --- reading Zoom's 429s ----------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta seconds, an ISO instant or an HTTP date.
-
-    Zoom sends seconds on some per-second 429s and an ISO-8601 instant on daily limits
-    (API-NOTES 4.2); None when the header is absent or unreadable (then we back off ourselves).
-    """
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-        return max(0.0, seconds)
-    except ValueError:
-        pass
-    when: datetime | None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def is_daily_limit(limit_type: str | None, message: str) -> bool:

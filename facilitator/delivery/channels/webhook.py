@@ -7,9 +7,6 @@ are permanent; network errors and timeouts are transient.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-
 import aiohttp
 
 from facilitator.config import Settings
@@ -19,6 +16,7 @@ from facilitator.delivery.channels.base import (
     TransientSendError,
     key_digest,
 )
+from facilitator.retry_after import parse_retry_after
 from facilitator.store.base import OutboxMessage
 
 
@@ -72,19 +70,3 @@ class WebhookChannel:
         if self._session is not None and self._owns_session:
             await self._session.close()
         self._session = None
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """`Retry-After` is seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
