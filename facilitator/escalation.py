@@ -1,4 +1,9 @@
-"""Noticing when the rotation slips: 2 minutes into each slot, compare live rooms with the schedule.
+"""Carrying out the rotation and noticing when it slips.
+
+At each slot start the watcher asks the meeting driver for the moves the slot needs (the default
+`CueingDriver` acts through people: the cues are already in the outbox, so it only records what
+is now expected; a driver that acts inside the meeting could do the moves itself). 2 minutes into
+each slot it compares the live rooms with the schedule.
 
 A facilitator who is not where the schedule says gets an escalation cue (an outbox row like any
 other, keyed by facilitator and slot, so it is sent once). Every check is recorded, so the run's
@@ -23,6 +28,7 @@ from facilitator.schedule.model import (
     Slot,
 )
 from facilitator.zoom.live import MAIN, UNMAPPED, LiveRoomState, Misplacement
+from facilitator.zoom.meeting_driver import CueingDriver, MeetingDriver
 
 CHECK_AFTER = timedelta(minutes=2)
 
@@ -89,7 +95,9 @@ class EscalationWatcher:
         clock: Clock,
         enqueue: Callable[[PlannedMessage], Awaitable[None]],
         on_miss: Callable[[Misplacement, Slot], None] | None = None,
+        driver: MeetingDriver | None = None,
     ) -> None:
+        self.driver: MeetingDriver = driver or CueingDriver(live, clock)
         # Awaited before each look at the rooms: a simulation uses it to let the meeting's
         # webhooks catch up with a fast clock, so what is checked is what the script did.
         self.ready: Callable[[], Awaitable[None]] | None = None
@@ -106,9 +114,16 @@ class EscalationWatcher:
                 )
 
     async def run(self) -> None:
-        for slot in self.schedule.rotation.slots:
+        slots = self.schedule.rotation.slots
+        started = self.clock.now()
+        for slot in slots:
             if self.clock.now() > slot.end:
                 continue  # a restart after this slot: nothing useful to say now
+            await self.clock.sleep_until(slot.start)
+            if slot.index == 0:
+                await self.driver.open_rooms()
+            for visit in slot.visits:
+                await self.driver.move_facilitator(visit.facilitator, visit.group, slot.index)
             await self.clock.sleep_until(slot.start + CHECK_AFTER)
             if self.ready is not None:
                 await self.ready()
@@ -117,6 +132,9 @@ class EscalationWatcher:
             if self.ready is not None:
                 await self.ready()
             self.settle(slot)
+        if slots and started <= slots[-1].end:
+            await self.clock.sleep_until(slots[-1].end)
+            await self.driver.close_rooms()
 
     async def check(self, slot: Slot, now: datetime) -> list[Misplacement]:
         expected = {v.facilitator: v.group for v in slot.visits}
