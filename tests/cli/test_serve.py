@@ -1,0 +1,62 @@
+"""`facilitator serve` resumes the sessions in the database and serves their pages."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from facilitator.delivery.outbox import start_session
+from facilitator.plan.loader import load_plan
+from facilitator.schedule.build import build_schedule
+from facilitator.store.sqlite import SqliteStore
+from tests.cli.test_zoom_sim_command import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "session_plans" / "shared-living-experiences.yaml"
+
+
+async def test_serve_resumes_sessions_and_serves_their_links(tmp_path: Path) -> None:
+    loaded = load_plan(SEED)
+    schedule = build_schedule(loaded)
+    store = await SqliteStore.open(tmp_path / "serve.db")
+    await start_session(store, schedule, loaded.text, str(SEED))
+    await store.close()
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
+    env |= {
+        "FACILITATOR_SECRET_KEY": "k" * 48,
+        "FACILITATOR_SURVEY_SECRET": "s" * 48,
+        "FACILITATOR_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "FACILITATOR_COOKIE_SECURE": "false",
+    }
+    links_file = tmp_path / "links.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "serve.db"),
+         "--port", str(port), "--links-json", str(links_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not links_file.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert links_file.exists(), proc.stdout.read() if proc.stdout else ""
+        time.sleep(0.2)
+        links = json.loads(links_file.read_text())
+        assert set(links["boards"]) == {g.id for g in schedule.groups}
+        with urllib.request.urlopen(links["facilitators"]["dr-okafor"], timeout=10) as page:
+            html = page.read().decode()
+        assert "Dr. Amara Okafor" in html and "Group" in html
+        with urllib.request.urlopen(links["boards"]["group-1"], timeout=10) as board:
+            assert board.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert "serving 1 session(s)" in out
+    assert "Traceback" not in out
