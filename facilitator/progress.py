@@ -65,7 +65,9 @@ class RunProgress:
         return "after the session"
 
     def panel(self, now: datetime, next_due: datetime | None) -> RenderableType:
-        first, last = self._span
+        # The bar follows the live session while it runs, then the follow-ups after it.
+        s = self.schedule.session
+        first, last = (s.start, s.end) if now <= s.end else (s.end, self._span[1])
         span = max((last - first).total_seconds(), 1.0)
         done = min(max((now - first).total_seconds(), 0.0), span)
         head = Text.assemble(
