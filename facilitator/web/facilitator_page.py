@@ -21,6 +21,7 @@ from facilitator.web.common import ctx_of, hhmm, iso, local, session_or_404, ver
 from facilitator.web.context import SessionEntry, clock_rate
 from facilitator.web.hub import CLOCK_TOPIC, room_topic
 from facilitator.web.itinerary import current_and_next, itinerary, visited_groups
+from facilitator.web.position import position, position_topic
 from facilitator.web.sse import stream
 
 
@@ -94,6 +95,7 @@ async def facilitator_page(request: web.Request) -> web.Response:
                 for s in stops
             ],
             "rooms": rooms,
+            "position": position(entry, person.id, now),
             "server_now": now.timestamp(),
             "rate": clock_rate(ctx.clock),
             "tz": tz,
@@ -107,7 +109,7 @@ async def facilitator_page(request: web.Request) -> web.Response:
 async def facilitator_events(request: web.Request) -> web.StreamResponse:
     entry, person = _person(request)
     topics = [room_topic(entry.id, g) for g in visited_groups(entry.schedule, person.id)]
-    return await stream(request, [*topics, CLOCK_TOPIC])
+    return await stream(request, [*topics, position_topic(entry.id, person.id), CLOCK_TOPIC])
 
 
 async def facilitator_contributions(request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ from aiohttp import web
 from facilitator.web import contributions
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.web.hub import session_topic
+from facilitator.web.position import publish_positions
 from facilitator.zoom.events import ChatMessageSent, ZoomEvent
 from facilitator.zoom.live import anonymous_board_post
 from facilitator.zoom.webhooks import WebhookVerifier, add_webhook_route
@@ -42,6 +43,7 @@ async def dispatch(ctx: WebContext, event: ZoomEvent) -> None:
         if entry.live is not None:
             await entry.live.on_event(event)
             ctx.hub.publish((session_topic(entry.id),), "live", {})
+            publish_positions(ctx.hub, entry, ctx.now())
         prefix = entry.schedule.session.board_chat_prefix
         if isinstance(event, ChatMessageSent) and prefix:
             group = _sender_group(entry, event)

@@ -76,3 +76,34 @@ async def test_calendar_download(web_app: Web) -> None:
     assert resp.status == 200 and resp.content_type == "text/calendar"
     body = await resp.text()
     assert body.count("BEGIN:VEVENT") == 2 and gname(room("dr-marchetti", 0)) in body
+
+
+async def test_the_page_says_where_zoom_sees_the_facilitator_live(web_app: Web) -> None:
+    from tests.web.zoomhook import deliver, participant
+
+    w = web_app
+    w.clock.set(SLOT1.start + timedelta(minutes=1))
+    due, wrong = room("dr-okafor", 0), room("dr-lindqvist", 0)
+    stream = await w.client.get(w.facilitator_path("dr-okafor") + "/events")
+    now = w.clock.now().timestamp()
+    for n, gid in enumerate((due, wrong)):
+        for i, email in enumerate(S.group(gid).students[:2]):
+            event = "meeting.participant_joined_breakout_room"
+            body = {"breakout_room_uuid": f"uuid-{gid}", **participant(email, f"S{n}{i}", f"u{n}{i}")}
+            assert await deliver(w.client, now + 10 * n + i, event, body) == 200
+    okafor = S.facilitator("dr-okafor")
+    join = {"breakout_room_uuid": f"uuid-{wrong}", **participant(okafor.email, okafor.name, "fac1")}
+    assert await deliver(w.client, now + 30, "meeting.participant_joined_breakout_room", join) == 200
+    expected = f"Zoom shows you in {gname(wrong)}; you are due in {gname(due)} since 14:00."
+    pushed = await next_event(stream, "position")
+    while pushed["text"] != expected:  # earlier pushes described the students arriving
+        pushed = await next_event(stream, "position")
+    assert pushed["wrong"] is True
+    html = await (await w.client.get(w.facilitator_path("dr-okafor"))).text()
+    assert 'class="position wrong"' in html and str(escape(expected)) in html
+    # she moves to the right room: the next push says so, without a warning
+    moved = {"breakout_room_uuid": f"uuid-{due}", **participant(okafor.email, okafor.name, "fac1")}
+    assert await deliver(w.client, now + 40, "meeting.participant_joined_breakout_room", moved) == 200
+    pushed = await next_event(stream, "position")
+    assert pushed == {"text": f"Zoom shows you in {gname(due)}.", "wrong": False}
+    stream.close()

@@ -81,7 +81,14 @@
     clock: function (d) { clock.set(d.now, d.rate); tick(); },
     contribution: function (c) { Live.upsert(list(c.group), c, null); },
     vote: function (d) { Live.setVotes(document, d.id, d.votes); },
-    hide: function (d) { Live.remove(document, d.id); }
+    hide: function (d) { Live.remove(document, d.id); },
+    position: function (d) {
+      const p = document.getElementById("zoom-position");
+      if (!p) { return; }
+      p.textContent = d.text;
+      p.hidden = !d.text;
+      p.classList.toggle("wrong", Boolean(d.wrong));
+    }
   }, resync);
   tick();
   setInterval(tick, 250);
