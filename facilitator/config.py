@@ -7,6 +7,8 @@ simulator's printed settings all use the same names. Secrets are `SecretStr`, so
 
 from __future__ import annotations
 
+import json
+import secrets
 from enum import StrEnum
 from pathlib import Path
 
@@ -86,12 +88,22 @@ class Settings(BaseSettings):
 PLACEHOLDER_SECRETS = {"change-me-in-production", "change-me-too", ""}
 MIN_SECRET_LENGTH = 32
 
-# `run --simulate` signs links with these: it is local, and stable secrets keep survey codes and
-# links the same when an interrupted simulation is started again.
-SIMULATION_SECRETS = {
-    "secret_key": "simulation-only-link-signing-key-never-use-for-real-sessions",
-    "survey_secret": "simulation-only-survey-code-secret-never-use-for-real-sessions",
-}
+
+def simulation_secrets(db_path: Path) -> dict[str, SecretStr]:
+    """Random secrets for `run --simulate`, kept beside its database.
+
+    A simulation needs no configuration, yet an interrupted one started again must sign the same
+    links and derive the same survey codes: so the secrets are made once per database and reused.
+    """
+    keep = Path(f"{db_path}.simulation-secrets.json")
+    try:
+        values = json.loads(keep.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        values = {"secret_key": secrets.token_urlsafe(48), "survey_secret": secrets.token_urlsafe(48)}
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        keep.write_text(json.dumps(values), encoding="utf-8")
+        keep.chmod(0o600)
+    return {name: SecretStr(str(values[name])) for name in ("secret_key", "survey_secret")}
 
 
 def secret_problems(settings: Settings) -> list[str]:

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.live import Live
 
 from facilitator.clock import Clock, ScaledClock, SystemClock
-from facilitator.config import SIMULATION_SECRETS, Settings, load_settings, secret_problems
+from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
 from facilitator.delivery.outbox import start_session
 from facilitator.engine import Engine
 from facilitator.plan.loader import LoadedPlan
@@ -78,7 +78,7 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     port = sock.getsockname()[1]
     if options.simulate:
         overrides["public_url"] = f"http://{host}:{port}"
-        overrides.update(SIMULATION_SECRETS)
+        overrides.update(simulation_secrets(settings.db_path))
     else:
         problems = secret_problems(settings)
         if problems:
