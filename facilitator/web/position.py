@@ -14,7 +14,6 @@ from typing import Any
 from facilitator.web.common import hhmm
 from facilitator.web.context import SessionEntry
 from facilitator.web.hub import EventHub
-from facilitator.zoom.live import MAIN, UNMAPPED
 
 POSITION_EVENT = "position"
 
@@ -32,14 +31,11 @@ def position(entry: SessionEntry, facilitator_id: str, now: datetime) -> dict[st
     miss = next((m for m in entry.live.misplaced(schedule, now) if m.facilitator_id == facilitator_id), None)
     if miss is not None:
         names = {g.id: g.name for g in schedule.groups}
-        if miss.actual_group is None:
-            where = "Zoom does not show you in the meeting"
-        elif miss.actual_group == MAIN:
-            where = "Zoom shows you in the main room"
-        elif miss.actual_group == UNMAPPED:
-            where = "Zoom shows you in a room we cannot name yet"
-        else:
-            where = f"Zoom shows you in {names.get(miss.actual_group, miss.actual_group)}"
+        where = (
+            "Zoom does not show you in the meeting"
+            if miss.actual_group is None
+            else f"Zoom shows you {miss.whereabouts(names)}"
+        )
         due = names.get(miss.expected_group, miss.expected_group)
         return {
             "text": f"{where}; you are due in {due} since {hhmm(miss.since, fac.timezone)}.",

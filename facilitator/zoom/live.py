@@ -42,19 +42,24 @@ class Misplacement:
     expected_group: str
     since: datetime  # when they became due there (the slot start)
 
-    def render(self, group_names: Mapping[str, str] | None = None, tz: tzinfo = UTC) -> str:
+    def whereabouts(self, group_names: Mapping[str, str] | None = None) -> str:
+        """Where they actually are: "in Group 2", "in the main room", "not in the meeting", ..."""
         names = group_names or {}
         if self.actual_group is None:
-            where = "is not in the meeting"
-        elif self.actual_group == MAIN:
-            where = "is in the main room"
-        elif self.actual_group == UNMAPPED:
-            where = "is in an unidentified breakout room"
-        else:
-            where = f"is in {names.get(self.actual_group, self.actual_group)}"
+            return "not in the meeting"
+        if self.actual_group == MAIN:
+            return "in the main room"
+        if self.actual_group == UNMAPPED:
+            return "in an unidentified breakout room"
+        return f"in {names.get(self.actual_group, self.actual_group)}"
+
+    def render(self, group_names: Mapping[str, str] | None = None, tz: tzinfo = UTC) -> str:
+        names = group_names or {}
         due = names.get(self.expected_group, self.expected_group)
         at = self.since.astimezone(tz).strftime("%H:%M")
-        return f"facilitator {self.facilitator_id} {where} but is due in {due} since {at}"
+        return (
+            f"facilitator {self.facilitator_id} is {self.whereabouts(names)} but is due in {due} since {at}"
+        )
 
     def render_for(self, schedule: Schedule) -> str:
         """Rendered with the schedule's group names, in the session's time zone."""
