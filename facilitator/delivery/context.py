@@ -112,6 +112,9 @@ class MessageContextBuilder:
         self._facilitators = {f.id: f for f in schedule.facilitators}
         self._groups = {g.id: g for g in schedule.groups}
         self._codes: dict[str, str] = {}
+        # Signed links are deterministic (same claims, same expiry, same bytes) and signing one
+        # costs more than rendering the rest of a message: sign each distinct link once.
+        self._links: dict[tuple[str, str, str, str], str] = {}
 
     def survey_code_for(self, email: str) -> str:
         address = normalise_email(email)
@@ -170,7 +173,7 @@ class MessageContextBuilder:
         if group is not None:
             ctx.setdefault("group_id", group.id)
             ctx.setdefault("group_name", group.name)
-            ctx["board_url"] = self.signer.board_url(sid, group.id, self._expires)
+            ctx["board_url"] = self._link("board", sid, group.id)
         join_url = self._join_urls.get(normalise_email(student.email), self._fallback_join_url)
         if join_url is not None:
             ctx["join_url"] = join_url
@@ -178,11 +181,11 @@ class MessageContextBuilder:
         if survey in ("pre", "post"):
             code = self.survey_code_for(student.email)
             ctx.update(survey=survey, survey_code=code)
-            ctx["survey_url"] = self.signer.survey_url(sid, code, survey, self._expires)
+            ctx["survey_url"] = self._link("survey", sid, code, survey)
 
     def _facilitator(self, ctx: dict[str, Any], fac: FacilitatorInfo, tz: ZoneInfo) -> None:
         sid = str(ctx["session_id"])
-        live_url = self.signer.facilitator_url(sid, fac.id, self._expires)
+        live_url = self._link("facilitator", sid, fac.id)
         ctx.update(live_url=live_url, calendar_url=f"{live_url}/calendar.ics")
         join_url = self._join_urls.get(normalise_email(fac.email))
         if join_url is not None:
@@ -194,6 +197,20 @@ class MessageContextBuilder:
         ctx["itinerary"] = self.itinerary(fac, tz)
         if "current_group_id" in ctx or "in_meeting" in ctx:
             ctx["current_room"] = self._current_room(ctx)
+
+    def _link(self, kind: str, sid: str, subject: str, survey: str = "") -> str:
+        """A board, survey or facilitator-page URL, signed on first use and remembered."""
+        key = (kind, sid, subject, survey)
+        url = self._links.get(key)
+        if url is None:
+            if kind == "board":
+                url = self.signer.board_url(sid, subject, self._expires)
+            elif kind == "survey":
+                url = self.signer.survey_url(sid, subject, survey, self._expires)
+            else:
+                url = self.signer.facilitator_url(sid, subject, self._expires)
+            self._links[key] = url
+        return url
 
     def _current_room(self, ctx: Mapping[str, Any]) -> str | None:
         """Escalations: the room the facilitator is actually in, "the main room", or None if absent."""

@@ -172,6 +172,10 @@ class Store(Protocol):
     # The `mark_*` methods act on claimed (`sending`) rows only and record the attempt themselves;
     # `at` is the caller's (possibly virtual) time for the history, wall time when omitted.
     async def mark_sent(self, message_id: int, at: datetime, provider_id: str) -> None: ...
+    async def mark_sent_many(self, confirmed: Sequence[tuple[int, datetime, str]]) -> None:
+        """`mark_sent` for several (id, at, provider_id) in one transaction: all or none."""
+        ...
+
     async def mark_retry(
         self, message_id: int, error: str, next_attempt: datetime, at: datetime | None = None
     ) -> None: ...
@@ -205,6 +209,17 @@ class Store(Protocol):
     ) -> list[OutboxMessage]: ...
     async def next_due(self) -> datetime | None:
         """The earliest `next_attempt` among pending rows, or None when nothing is pending."""
+        ...
+
+    async def next_due_after(self, lane: str, after: datetime) -> datetime | None:
+        """The earliest due time later than `after` among pending rows of `lane`, or None."""
+        ...
+
+    async def pending_between(
+        self, lane: str, after: datetime, after_id: int, until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Read-only: up to `limit` pending rows of `lane` with due <= `until` that come after
+        (`after`, `after_id`) in (due, id) order; a page of rows about to fall due."""
         ...
 
     async def recover_sending(self, at: datetime | None = None) -> int:

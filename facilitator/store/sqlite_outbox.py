@@ -67,6 +67,17 @@ class SqliteOutbox(SqliteBase):
     async def mark_sent(self, message_id: int, at: datetime, provider_id: str) -> None:
         self._mark("mark_sent", "sent", message_id, at, at=ts(at), provider_id=provider_id)
 
+    async def mark_sent_many(self, confirmed: Sequence[tuple[int, datetime, str]]) -> None:
+        """One transaction for a batch of confirmations: a commit per message is most of the
+        cost of marking, and sends that finish together can be confirmed together."""
+        if not confirmed:
+            return
+        with self._tx():
+            for message_id, at, provider_id in confirmed:
+                params = {"id": message_id, "at": ts(at), "provider_id": provider_id}
+                if self._run("mark_sent", params).rowcount == 1:
+                    self._attempt(message_id, at, "sent", None, provider_id)
+
     async def mark_retry(
         self, message_id: int, error: str, next_attempt: datetime, at: datetime | None = None
     ) -> None:
@@ -130,6 +141,18 @@ class SqliteOutbox(SqliteBase):
     async def next_due(self) -> datetime | None:
         row = self._one("next_due")
         return None if row is None or row["next_due"] is None else parse_ts(row["next_due"])
+
+    async def next_due_after(self, lane: str, after: datetime) -> datetime | None:
+        row = self._one("next_due_after", {"lane": lane, "after": ts(after)})
+        return None if row is None or row["next_due"] is None else parse_ts(row["next_due"])
+
+    async def pending_between(
+        self, lane: str, after: datetime, after_id: int, until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        if limit <= 0:
+            return []
+        params = {"lane": lane, "after": ts(after), "after_id": after_id, "until": ts(until), "limit": limit}
+        return [to_message(r) for r in self._all("pending_between", params)]
 
     async def recover_sending(self, at: datetime | None = None) -> int:
         with self._tx():

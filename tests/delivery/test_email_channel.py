@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,3 +129,87 @@ async def test_starttls(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert server.sink.keys() == [row.key]
+
+
+class PickySink(SmtpSink):
+    """Refuses MAIL FROM and RCPT TO with the replies it is given, and notes MAIL's options."""
+
+    def __init__(self, mail_reply: str | None = None, rcpt_reply: str | None = None) -> None:
+        super().__init__()
+        self.mail_reply = mail_reply
+        self.rcpt_reply = rcpt_reply
+        self.mail_options: list[list[str]] = []
+
+    async def handle_MAIL(
+        self, server: object, session: object, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        self.mail_options.append(list(options))
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+@pytest.mark.parametrize(
+    ("mail_reply", "rcpt_reply", "error", "channel_down"),
+    [
+        ("451 4.3.0 Try again later", None, TransientSendError, False),
+        ("553 5.7.1 Sender not allowed", None, PermanentSendError, False),
+        (None, "450 4.2.1 Mailbox busy", TransientSendError, False),
+        (None, "421 4.3.2 Service shutting down", TransientSendError, True),
+    ],
+)
+async def test_refusals_are_sorted_like_sendmail_would_raise_them(
+    tmp_path: Path,
+    mail_reply: str | None,
+    rcpt_reply: str | None,
+    error: type[Exception],
+    channel_down: bool,
+) -> None:
+    sink = PickySink(mail_reply, rcpt_reply)
+    server = LoopbackSmtp(sink)
+    server.start()
+    try:
+        (row,) = await _rows(tmp_path)
+        channel = EmailChannel(server.settings())
+        with pytest.raises(error) as raised:
+            await channel.send(row, RENDERED)
+        reply = (mail_reply or rcpt_reply or "").split(" ", 1)[0]
+        assert reply in str(raised.value)
+        assert getattr(raised.value, "channel_down", False) is channel_down
+        sink.mail_reply = sink.rcpt_reply = None  # the connection was dropped; a new one works
+        await channel.send(row, RENDERED)
+        await channel.close()
+    finally:
+        server.stop()
+    assert sink.keys() == [row.key]
+    size = len(sink.arrivals[0].message.as_bytes())
+    declared = int(sink.mail_options[-1][0].partition("=")[2])  # SIZE=<octets>, as sendmail sends
+    assert sink.mail_options[-1][0].upper().startswith("SIZE=") and abs(declared - size) < size // 10
+
+
+async def test_a_sender_that_is_not_an_address_is_reported_on_send(
+    tmp_path: Path, smtp: LoopbackSmtp
+) -> None:
+    (row,) = await _rows(tmp_path)
+    channel = EmailChannel(smtp.settings(smtp_from="Facilitator <not an address>"))
+    with pytest.raises(TransientSendError, match="SMTP_FROM"):
+        await channel.send(row, RENDERED)
+    assert smtp.sink.arrivals == []
+
+
+async def test_a_recipient_with_control_characters_is_refused_before_smtp(
+    tmp_path: Path, smtp: LoopbackSmtp
+) -> None:
+    store = await store_with_session(tmp_path)
+    await store.fill_outbox(SESSION, [planned("k", recipient="Ada <ada\x00@example.edu>")])
+    (row,) = await store.list_messages(SESSION)
+    with pytest.raises(PermanentSendError, match="not an email address"):
+        await EmailChannel(smtp.settings()).send(row, RENDERED)
+    assert smtp.sink.arrivals == []

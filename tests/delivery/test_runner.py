@@ -222,8 +222,13 @@ async def test_scaled_clock_wakes_on_the_timer_and_on_jumps(tmp_path: Path) -> N
     )
     clock = ScaledClock(T0, speed=200)
     arrived: asyncio.Queue[str] = asyncio.Queue()
-    console = ConsoleChannel(lambda m, r: arrived.put_nowait(m.key))
-    runner = Runner(store, clock, {"email": console}, plain_render)
+
+    def note(event: DeliveryEvent) -> None:  # reported once the row is marked sent
+        if event.outcome == "sent":
+            arrived.put_nowait(event.message.key)
+
+    console = ConsoleChannel(lambda m, r: None)
+    runner = Runner(store, clock, {"email": console}, plain_render, on_event=note)
     await runner.start()
     assert await asyncio.wait_for(arrived.get(), 5) == "soon"  # nobody poked: the timer did it
     soon = await store.message_by_key("soon")

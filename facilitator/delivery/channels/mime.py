@@ -13,6 +13,7 @@ is the same bytes apart from its Date.
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 from datetime import datetime
 from email.header import Header
@@ -32,7 +33,7 @@ def address_of(recipient: str) -> str:
         return recipient
     found = getaddresses([recipient])
     address = found[0][1] if len(found) == 1 else ""
-    if "@" not in address or any(c.isspace() or c in "<>," for c in address):
+    if "@" not in address or any(c.isspace() or c in "<>," or not c.isprintable() for c in address):
         raise PermanentSendError(f"recipient {recipient!r} is not an email address")
     if not address.isascii():
         raise PermanentSendError(f"recipient {recipient!r} is not an ASCII address (SMTPUTF8 is not used)")
@@ -47,7 +48,9 @@ def header_text(value: str) -> str:
     return Header(flat, "utf-8", maxlinelen=76).encode(linesep=CRLF)
 
 
+@functools.lru_cache(maxsize=16)
 def sender_header(sender: str) -> str:
+    """The From header for SMTP_FROM: parsed once, not for every message (it never changes)."""
     name, address = parseaddr(sender)
     if not name:
         return address

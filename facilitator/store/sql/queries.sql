@@ -130,6 +130,18 @@ ORDER BY due, id;
 -- name: next_due
 SELECT min(next_attempt) AS next_due FROM outbox WHERE status = 'pending';
 
+-- name: next_due_after
+-- The pending (lane, due, id) index answers this with one seek.
+SELECT min(due) AS next_due FROM outbox WHERE status = 'pending' AND lane = :lane AND due > :after;
+
+-- name: pending_between
+-- A page of pending rows of a lane about to fall due, walked in (due, id) order on the same index.
+SELECT * FROM outbox
+WHERE status = 'pending' AND lane = :lane AND due >= :after AND due <= :until
+  AND (due > :after OR id > :after_id)
+ORDER BY due, id
+LIMIT :limit;
+
 -- name: sending_ids
 SELECT id FROM outbox WHERE status = 'sending';
 
