@@ -131,6 +131,7 @@ class Engine:
         )
         handle.tasks.append(watcher.start())
         self.handles[sid] = handle
+        self.runner.forget_prepared(sid)  # cues rendered ahead with the old links, if re-added
         self.web.sessions.add(
             SessionEntry(
                 schedule=schedule,

@@ -77,8 +77,10 @@ class EmailChannel:
 
     async def send(self, msg: OutboxMessage, rendered: Rendered) -> str:
         recipient = address_of(msg.recipient)
-        if isinstance(self._envelope_from, TransientSendError):
-            raise self._envelope_from
+        if self._envelope_from is None:
+            raise TransientSendError(
+                f"SMTP_FROM {self._sender!r} is not a usable email address", channel_down=True
+            )
         email = build_email(msg, rendered, self._sender, self._clock)
         async with self._slots:
             # A pooled connection may have been dropped by the server while idle: one fresh retry.
@@ -176,12 +178,12 @@ async def _transaction(client: aiosmtplib.SMTP, sender: str, recipient: str, ema
     await client.data(email)
 
 
-def _envelope_address(sender: str) -> str | TransientSendError:
-    """The bare MAIL FROM address of SMTP_FROM, or the error every send will report."""
+def _envelope_address(sender: str) -> str | None:
+    """The bare MAIL FROM address of SMTP_FROM; None when it has none (every send says so)."""
     try:
         return address_of(parseaddr(sender)[1])
     except PermanentSendError:
-        return TransientSendError(f"SMTP_FROM {sender!r} is not a usable email address", channel_down=True)
+        return None
 
 
 def _classify_reply(code: int, message: str) -> TransientSendError | PermanentSendError:
