@@ -74,7 +74,15 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
         overrides["db_path"] = options.db
     settings = load_settings(**overrides)
     host = options.host or settings.host
-    sock = bind(host, settings.port if options.port is None else options.port)
+    wanted = settings.port if options.port is None else options.port
+    try:
+        sock = bind(host, wanted)
+    except OSError as exc:
+        console.print(
+            f"[red]cannot listen on {host}:{wanted}: {exc.strerror}; "
+            "choose another --port (0: any free port)[/red]"
+        )
+        return 2
     port = sock.getsockname()[1]
     if options.simulate:
         overrides["public_url"] = f"http://{host}:{port}"

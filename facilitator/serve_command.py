@@ -34,7 +34,12 @@ async def serve(
         for problem in problems:
             console.print(f"[red]{problem}[/red]")
         return 2
-    sock = bind(host or settings.host, settings.port if port is None else port)
+    where, wanted = host or settings.host, settings.port if port is None else port
+    try:
+        sock = bind(where, wanted)
+    except OSError as exc:
+        console.print(f"[red]cannot listen on {where}:{wanted}: {exc.strerror}; choose another --port[/red]")
+        return 2
     store = await SqliteStore.open(settings.db_path)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
     engine = Engine(
