@@ -6,7 +6,7 @@ import asyncio
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,51 +15,16 @@ from aiohttp.test_utils import TestServer
 
 from facilitator.clock import Clock, ManualClock, ScaledClock
 from facilitator.schedule.model import (
-    FacilitatorInfo,
-    Group,
-    Rotation,
     Schedule,
-    SessionSummary,
-    Slot,
-    StudentInfo,
-    Visit,
 )
 from facilitator.zoom.events import ChatMessageSent, ZoomEvent
 from facilitator.zoom.live import MAIN, LiveRoomState, anonymous_board_post
 from facilitator.zoom.sim_live import FacilitatorScript, LiveMeeting, MeetingView
 from facilitator.zoom.webhooks import WEBHOOK_PATH, WebhookVerifier, add_webhook_route
+from tests.zoom.test_live import T0, make_schedule
 
 SECRET = "sim-webhook-secret"
-T0 = datetime(2025, 5, 6, 18, 0, tzinfo=UTC)  # 14:00 in New York
-FACILITATORS = ("dr-a", "dr-b", "dr-c")
 ServerFactory = Callable[..., Awaitable[TestServer]]
-
-
-def make_schedule(groups: int = 6, per_group: int = 3) -> Schedule:
-    """6 groups, 3 facilitators, k=1: two 25-minute slots from 14:30 New York time."""
-    tz = "America/New_York"
-    gs = tuple(
-        Group(f"g{i}", f"Group {i}", tuple(f"s{i}-{j}@example.edu" for j in range(per_group)), "Prompt")
-        for i in range(1, groups + 1)
-    )
-    students = tuple(StudentInfo(e, e.split("@")[0], tz, g.id) for g in gs for e in g.students)
-    facs = tuple(
-        FacilitatorInfo(f, f"Dr {f[-1].upper()}", f"{f}@example.edu", tz, "email") for f in FACILITATORS
-    )
-    slot = timedelta(minutes=25)
-    slots = tuple(
-        Slot(
-            i,
-            T0 + timedelta(minutes=30) + i * slot,
-            T0 + timedelta(minutes=30) + (i + 1) * slot,
-            tuple(Visit(f, f"g{i * 3 + n + 1}") for n, f in enumerate(FACILITATORS)),
-        )
-        for i in range(2)
-    )
-    session = SessionSummary(
-        "seed-2025-05-06", "Hard days", T0, T0 + timedelta(minutes=90), tz, "seed", "host@example.edu", {}
-    )
-    return Schedule(session, (), facs, students, gs, Rotation(2, True, slots), ())
 
 
 def view_for(schedule: Schedule, wrong_room: dict[str, str] | None = None) -> MeetingView:
