@@ -43,7 +43,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(schedule_to_dict(schedule), indent=2, ensure_ascii=False) + "\n")
         return 0
-    from facilitator.report import render_check
+    from facilitator.check_report import render_check
 
     # Piped output gets a wide page so the rotation grid is not truncated.
     width = None if sys.stdout.isatty() else 160
