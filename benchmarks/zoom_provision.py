@@ -2,7 +2,7 @@
 
     python benchmarks/zoom_provision.py [--sessions 20] [--plan pro]
 
-The simulator runs in its own process (`python -m facilitator.zoom.simulator`), as `facilitator
+The simulator runs in its own process (`python -m facilitator.zoomsim.simulator`), as `facilitator
 zoom-sim` would, with the account plan's per-second limits enforced; one shared client (Zoom's
 limits are per account) provisions every session at once into a real SQLite store.
 Printed, not asserted: wall time, requests by category, 429s received (target 0: the client
@@ -66,7 +66,7 @@ async def start_simulator(plan: str) -> tuple[asyncio.subprocess.Process, dict[s
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "facilitator.zoom.simulator",
+        "facilitator.zoomsim.simulator",
         "--port",
         "0",
         "--plan",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from facilitator.app.escalation import CHECK_AFTER, EscalationWatcher
 from facilitator.clock import ManualClock
-from facilitator.escalation import CHECK_AFTER, EscalationWatcher
 from facilitator.schedule.model import Lane, MessageKind, PlannedMessage
 from tests.zoom.test_live import T0, make_schedule, seeded_state
 

@@ -1,1 +1,4 @@
-"""PURE scheduling: timeline, groups, rotation and planned messages. No I/O, no clock reads."""
+"""PURE scheduling: timeline, groups, rotation and planned messages. No I/O, no clock reads.
+
+Imports only `plan`.
+"""

@@ -1,1 +1,4 @@
-"""Persistence behind a narrow interface; SQLite by default."""
+"""Persistence behind a narrow interface; SQLite by default. The only package with SQL.
+
+Imports `schedule`, `plan` and the shared basics.
+"""

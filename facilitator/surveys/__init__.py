@@ -1,1 +1,1 @@
-"""Surveys: pseudonymous codes, completion tracking, response rates."""
+"""Surveys: pseudonymous codes, completion tracking, response rates. Imports only the shared basics."""

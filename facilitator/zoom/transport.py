@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -28,7 +28,7 @@ from facilitator.zoom.errors import (
     error_for,
     parse_error_body,
 )
-from facilitator.zoom.models import ZoomErrorBody
+from facilitator.zoom.models import TokenResponse, ZoomErrorBody
 from facilitator.zoom.ratelimit import (
     ENDPOINTS,
     RateLimiter,
@@ -38,13 +38,20 @@ from facilitator.zoom.ratelimit import (
     rate_limit_wait,
 )
 
-if TYPE_CHECKING:
-    from facilitator.zoom.auth import ZoomAuth
-
 # The client's logger, as before these modules were split out of it, so log filters keep working.
 log = logging.getLogger("facilitator.zoom.client")
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class TokenSource(Protocol):
+    """Where the transport gets its bearer token (`auth.ZoomAuth`), and tells it one was refused."""
+
+    async def token(self) -> TokenResponse: ...
+
+    def invalidate(self, used: TokenResponse) -> None: ...
+
+
 RETRYABLE = (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
 
 
@@ -110,7 +117,7 @@ class ZoomTransport:
         self,
         api_base_url: str,
         session: Callable[[], aiohttp.ClientSession],
-        auth: ZoomAuth,
+        auth: TokenSource,
         limiter: RateLimiter,
         waits: Waits,
         stats: ZoomStats,

@@ -18,7 +18,7 @@ from facilitator.clock import ManualClock
 from facilitator.config import Settings
 from facilitator.schedule.model import Schedule
 from facilitator.zoom.client import RetryPolicy, ZoomClient
-from facilitator.zoom.simulator import SimulatorConfig, ZoomSimulator
+from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
 from tests.zoom.doubles import seed_like_schedule
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

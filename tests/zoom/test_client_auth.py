@@ -13,7 +13,7 @@ from facilitator.clock import ManualClock
 from facilitator.config import Settings
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.errors import ZoomAuthError, ZoomNotConfigured
-from facilitator.zoom.simulator import SimulatorConfig, ZoomSimulator
+from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
 from tests.zoom.conftest import settings_for
 
 

@@ -21,7 +21,7 @@ from facilitator.zoom.errors import (
     ZoomValidationError,
 )
 from facilitator.zoom.models import MeetingRequest, MeetingSettings, RegistrantCreate
-from facilitator.zoom.simulator import SimulatorConfig, ZoomSimulator
+from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
 from tests.zoom.conftest import FAST, Sleeps, settings_for
 
 HOST = "course.director@example.edu"

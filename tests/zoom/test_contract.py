@@ -24,7 +24,7 @@ from facilitator.schedule.model import Schedule
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.models import MeetingRequest, RegistrantCreate
 from facilitator.zoom.provision import meeting_request, provision
-from facilitator.zoom.simulator import SimulatorConfig, ZoomSimulator
+from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
 from tests.zoom.conftest import FAST, Sleeps, settings_for
 from tests.zoom.doubles import InMemoryProvisionStore
 

@@ -7,7 +7,7 @@ from pytest_aiohttp import AiohttpServer
 from facilitator.clock import ManualClock
 from facilitator.config import Settings
 from facilitator.zoom.doctor import Check, Status, doctor
-from facilitator.zoom.simulator import ALL_SCOPES, SimulatorConfig, ZoomSimulator
+from facilitator.zoomsim.simulator import ALL_SCOPES, SimulatorConfig, ZoomSimulator
 from tests.zoom.conftest import settings_for
 
 HOST = "course.director@example.edu"

@@ -12,7 +12,7 @@ from facilitator.clock import ManualClock
 from facilitator.schedule.model import Group, Schedule
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.provision import ProvisionError, is_pending, meeting_request, provision
-from facilitator.zoom.simulator import ZoomSimulator
+from facilitator.zoomsim.simulator import ZoomSimulator
 from tests.zoom.doubles import Crash, CrashingStore, InMemoryProvisionStore, seed_like_schedule
 
 PEOPLE = 61 + 3

@@ -19,8 +19,8 @@ from facilitator.schedule.model import (
 )
 from facilitator.zoom.events import ChatMessageSent, ZoomEvent
 from facilitator.zoom.live import MAIN, LiveRoomState, anonymous_board_post
-from facilitator.zoom.sim_live import FacilitatorScript, LiveMeeting, MeetingView
 from facilitator.zoom.webhooks import WEBHOOK_PATH, WebhookVerifier, add_webhook_route
+from facilitator.zoomsim.live import FacilitatorScript, LiveMeeting, MeetingView
 from tests.zoom.test_live import T0, make_schedule
 
 SECRET = "sim-webhook-secret"

@@ -22,7 +22,7 @@ from facilitator.zoom.models import (
     MeetingRequest,
     MeetingSettings,
 )
-from facilitator.zoom.simulator import SimulatorConfig, ZoomSimulator, serve_simulator
+from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator, serve_simulator
 from tests.zoom.conftest import settings_for
 
 HOST = "course.director@example.edu"

@@ -17,13 +17,13 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
+from facilitator.app.mailsink import LocalSmtpServer, MailSink
 from facilitator.clock import ScaledClock
 from facilitator.config import Settings, SmtpSecurity
-from facilitator.mailsink import LocalSmtpServer, MailSink
 from facilitator.schedule.model import Schedule
 from facilitator.store.base import MessageStatus, Store
-from facilitator.zoom.sim_live import FacilitatorScript, LiveMeeting
-from facilitator.zoom.simulator import SimulatorConfig, ZoomSimulator
+from facilitator.zoomsim.live import FacilitatorScript, LiveMeeting
+from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
 
 LIVE_MARGIN = timedelta(minutes=10)  # real-speed play around the live session
 SKIP_THRESHOLD = timedelta(minutes=2)  # idle gaps longer than this are jumped over

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from facilitator.zoom.sim_http import ZoomHTTPError
+from facilitator.zoomsim.http import ZoomHTTPError
 
 FAULT_KINDS = ("500", "503", "slow", "drop", "lost", "429", "expire_tokens")
 QPS_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."

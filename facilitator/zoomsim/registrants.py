@@ -9,17 +9,15 @@ are, and every registrant gets a personal join URL.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from facilitator.zoom.models import BatchRegistrantsRequest, RegistrantCreate
-from facilitator.zoom.sim_http import ZoomHTTPError, paginate, validated, validation_failed
-from facilitator.zoom.sim_state import SimMeeting, SimRegistrant
-
-if TYPE_CHECKING:
-    from facilitator.zoom.simulator import ZoomSimulator
+from facilitator.zoomsim.core import SimulatorCore
+from facilitator.zoomsim.http import ZoomHTTPError, paginate, validated, validation_failed
+from facilitator.zoomsim.meetings import MeetingRoutes
+from facilitator.zoomsim.state import SimMeeting, SimRegistrant
 
 DAILY_ADDS_PER_REGISTRANT = 3
 MAX_REGISTRANTS = 4999
@@ -43,8 +41,9 @@ def _daily_add_limit(email: str, *, batch: bool) -> ZoomHTTPError:
 
 
 class RegistrantRoutes:
-    def __init__(self, sim: ZoomSimulator) -> None:
+    def __init__(self, sim: SimulatorCore, meetings: MeetingRoutes) -> None:
         self.sim = sim
+        self.meetings = meetings
         self.state = sim.state
 
     def register(self, app: web.Application) -> None:
@@ -109,7 +108,7 @@ class RegistrantRoutes:
         return registrant
 
     async def add(self, request: web.Request) -> web.Response:
-        meeting = self.sim.meetings_routes.meeting(request.match_info["meetingId"])
+        meeting = self.meetings.meeting(request.match_info["meetingId"])
         body = await validated(request, RegistrantCreate)
         self._open(meeting, batch=False)
         self._count_adds(meeting, [body.email.lower()], batch=False)
@@ -126,7 +125,7 @@ class RegistrantRoutes:
         return web.json_response(answer, status=201)
 
     async def batch(self, request: web.Request) -> web.Response:
-        meeting = self.sim.meetings_routes.meeting(request.match_info["meetingId"])
+        meeting = self.meetings.meeting(request.match_info["meetingId"])
         body = await validated(request, BatchRegistrantsRequest)
         self._open(meeting, batch=True)
         self._count_adds(meeting, [r.email.lower() for r in body.registrants], batch=True)
@@ -144,7 +143,7 @@ class RegistrantRoutes:
         return web.json_response({"registrants": out}, status=201)
 
     async def list(self, request: web.Request) -> web.Response:
-        meeting = self.sim.meetings_routes.meeting(request.match_info["meetingId"])
+        meeting = self.meetings.meeting(request.match_info["meetingId"])
         status = request.query.get("status", "approved")
         if status not in ("pending", "approved", "denied"):
             raise validation_failed([{"field": "status", "message": "Invalid field."}])

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from facilitator.clock import Clock
-from facilitator.zoom.sim_http import ZoomHTTPError
+from facilitator.zoomsim.http import ZoomHTTPError
 
 
 @dataclass

@@ -20,14 +20,8 @@ from aiohttp import web
 from rich.console import Console
 from rich.live import Live
 
-from facilitator.clock import Clock, ScaledClock, SystemClock
-from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
-from facilitator.delivery.outbox import start_session
-from facilitator.engine import Engine
-from facilitator.plan.loader import LoadedPlan
-from facilitator.progress import RunProgress, summary_tables
-from facilitator.schedule.model import Schedule
-from facilitator.simulate import (
+from facilitator.app.engine import Engine
+from facilitator.app.simulation import (
     LiveSimulation,
     SimulatedServices,
     default_speed,
@@ -35,6 +29,13 @@ from facilitator.simulate import (
     resume_point,
     skip_idle,
 )
+from facilitator.cli.common import bind
+from facilitator.cli.progress import RunProgress, summary_tables
+from facilitator.clock import Clock, ScaledClock, SystemClock
+from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
+from facilitator.delivery.outbox import start_session
+from facilitator.plan.loader import LoadedPlan
+from facilitator.schedule.model import Schedule
 from facilitator.store.base import MessageStatus
 from facilitator.store.sqlite import SqliteStore
 from facilitator.web.app import RUNNER_KWARGS, create_app
@@ -56,16 +57,6 @@ class RunOptions:
     links_json: Path | None
     quiet: bool = False
     zoom_faults: tuple[tuple[str, int], ...] = ()  # simulator faults to inject before provisioning
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """Bind first, so the public URL (and every link) knows the real port before serving."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
 
 
 async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOptions, console: Console) -> int:

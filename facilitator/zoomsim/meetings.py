@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
 from facilitator.zoom.models import ChatMessageRequest, MeetingRequest, MeetingSettings
-from facilitator.zoom.sim_http import ZoomHTTPError, paginate, validated, validation_failed
-from facilitator.zoom.sim_state import ChatMessage, SimMeeting
-
-if TYPE_CHECKING:
-    from facilitator.zoom.simulator import ZoomSimulator
+from facilitator.zoomsim.core import SimulatorCore
+from facilitator.zoomsim.http import ZoomHTTPError, paginate, validated, validation_failed
+from facilitator.zoomsim.state import ChatMessage, SimMeeting
 
 DAILY_MEETING_WRITES = 100
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -65,7 +63,7 @@ def _start_time(body: MeetingRequest, default: datetime) -> datetime:
 
 
 class MeetingRoutes:
-    def __init__(self, sim: ZoomSimulator) -> None:
+    def __init__(self, sim: SimulatorCore) -> None:
         self.sim = sim
         self.state = sim.state
 

@@ -11,8 +11,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from facilitator.app.escalation import Adherence
 from facilitator.delivery.runner import DeliveryEvent
-from facilitator.escalation import Adherence
 from facilitator.schedule.model import Schedule
 
 CUES = {"heads_up", "move_now", "breakout_end", "escalation"}

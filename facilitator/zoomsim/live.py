@@ -24,8 +24,8 @@ import aiohttp
 
 from facilitator.clock import Clock
 from facilitator.zoom import events as ev
-from facilitator.zoom.sim_script import FacilitatorScript, Pacer
 from facilitator.zoom.webhooks import WebhookSender, url_validation_answer
+from facilitator.zoomsim.script import FacilitatorScript, Pacer
 
 __all__ = ["FacilitatorScript", "LiveMeeting", "MeetingView", "Pacer"]  # the script: re-exported
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from facilitator.zoom.sim_state import PAGE_TOKEN_TTL, PageCursor, SimState
+from facilitator.zoomsim.state import PAGE_TOKEN_TTL, PageCursor, SimState
 
 M = TypeVar("M", bound=BaseModel)
 

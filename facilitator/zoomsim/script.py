@@ -12,16 +12,29 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from facilitator.clock import Clock
 from facilitator.schedule.model import Schedule
 
-if TYPE_CHECKING:
-    from facilitator.zoom.sim_live import LiveMeeting
-
 # The live meeting's logger, as before this module was split out of it, so log filters keep working.
-log = logging.getLogger("facilitator.zoom.sim_live")
+log = logging.getLogger("facilitator.zoomsim.live")
+
+
+class MeetingActions(Protocol):
+    """What a script does to a meeting (`live.LiveMeeting` is the simulated one)."""
+
+    async def start(self) -> None: ...
+
+    async def open_rooms(self) -> None: ...
+
+    async def move(self, email: str, room_name: str | None) -> None: ...
+
+    async def close_rooms(self) -> None: ...
+
+    async def end(self) -> None: ...
+
+    async def settled(self) -> None: ...
 
 
 class Pacer:
@@ -66,7 +79,7 @@ class FacilitatorScript:
     def __init__(
         self,
         schedule: Schedule,
-        meeting: LiveMeeting,
+        meeting: MeetingActions,
         clock: Clock,
         lateness: timedelta = timedelta(0),
         lateness_by: Mapping[str, timedelta] | None = None,

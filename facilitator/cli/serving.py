@@ -14,10 +14,10 @@ from typing import Any
 from aiohttp import web
 from rich.console import Console
 
+from facilitator.app.engine import Engine
+from facilitator.cli.common import bind
 from facilitator.clock import SystemClock
 from facilitator.config import load_settings, secret_problems
-from facilitator.engine import Engine
-from facilitator.run_command import bind
 from facilitator.store.sqlite import SqliteStore
 from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from facilitator.app.escalation import EscalationWatcher
 from facilitator.clock import Clock
 from facilitator.config import Settings
 from facilitator.delivery.channels.base import Channel, Rendered
@@ -25,7 +26,6 @@ from facilitator.delivery.context import MessageContextBuilder, MessageRenderer
 from facilitator.delivery.outbox import record_session
 from facilitator.delivery.render import Renderer, RenderError
 from facilitator.delivery.runner import DeliveryEvent, Runner
-from facilitator.escalation import EscalationWatcher
 from facilitator.links import LinkSigner
 from facilitator.plan.loader import LoadedPlan, load_plan_text
 from facilitator.schedule.build import build_schedule

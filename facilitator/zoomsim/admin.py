@@ -6,16 +6,13 @@ They need no token: the simulator listens on loopback and holds only invented da
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from facilitator.zoom.simulator import ZoomSimulator
+from facilitator.zoomsim.core import SimulatorCore
 
 
 class AdminRoutes:
-    def __init__(self, sim: ZoomSimulator) -> None:
+    def __init__(self, sim: SimulatorCore) -> None:
         self.sim = sim
 
     def register(self, app: web.Application) -> None:

@@ -17,9 +17,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -27,53 +25,17 @@ from aiohttp import web
 from facilitator.clock import Clock, SystemClock
 from facilitator.config import ZoomPlan
 from facilitator.zoom.ratelimit import ENDPOINTS, PLAN_LIMITS, Endpoint, RollingWindow
-from facilitator.zoom.sim_admin import AdminRoutes
-from facilitator.zoom.sim_auth import SimAuth
-from facilitator.zoom.sim_faults import FaultBoard, qps_limited
-from facilitator.zoom.sim_http import ZoomHTTPError
-from facilitator.zoom.sim_live import MeetingView
-from facilitator.zoom.sim_meetings import MeetingRoutes
-from facilitator.zoom.sim_registrants import RegistrantRoutes
-from facilitator.zoom.sim_state import SimState
+from facilitator.zoomsim.admin import AdminRoutes
+from facilitator.zoomsim.auth import SimAuth
+from facilitator.zoomsim.core import ALL_SCOPES, Counters, RequestRecord, SimulatorConfig
+from facilitator.zoomsim.faults import FaultBoard, qps_limited
+from facilitator.zoomsim.http import ZoomHTTPError
+from facilitator.zoomsim.live import MeetingView
+from facilitator.zoomsim.meetings import MeetingRoutes
+from facilitator.zoomsim.registrants import RegistrantRoutes
+from facilitator.zoomsim.state import SimState
 
 # Every scope the bot can use (granular, account-wide); a config may grant fewer to test `doctor`.
-ALL_SCOPES: tuple[str, ...] = tuple(sorted({e.scopes[0] for e in ENDPOINTS.values()}))
-
-
-@dataclass
-class SimulatorConfig:
-    account_id: str = "sim-account"
-    client_id: str = "sim-client-id"
-    client_secret: str = "sim-client-secret"
-    webhook_secret: str = "sim-webhook-secret"
-    webhook_url: str | None = None  # where the live simulation posts webhooks (sim_live)
-    plan: str = "pro"
-    known_hosts: frozenset[str] | None = None  # users of the account; None: anyone @host_domain
-    host_domain: str = "example.edu"
-    token_ttl_seconds: int = 3600
-    scopes: tuple[str, ...] = ALL_SCOPES
-    enforce_rate_limits: bool = True
-    seed: int | None = None
-    public_base_url: str = "https://example.zoom.us"  # join URLs point here
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    method: str
-    path: str
-    query: Mapping[str, str]
-    endpoint: str | None  # name from ratelimit.ENDPOINTS, None for /oauth and unknown paths
-    status: int
-    at: float  # time.monotonic() when it arrived
-    fault: str | None = None
-
-
-@dataclass
-class _Counters:
-    responses_429: int = 0
-    by_endpoint: Counter[str] = field(default_factory=Counter)
-
-
 SIMULATOR_KEY: web.AppKey[ZoomSimulator] = web.AppKey("zoom_simulator")
 
 
@@ -97,10 +59,10 @@ class ZoomSimulator:
         self.limits = PLAN_LIMITS[ZoomPlan(self.config.plan)]
         self.windows = {cat: RollingWindow(n, 1.0) for cat, n in self.limits.items()}
         self.requests: list[RequestRecord] = []
-        self.counters = _Counters()
+        self.counters = Counters()
         self._routes = {(e.method, "/v2" + e.path): e for e in ENDPOINTS.values()}
         self.meetings_routes = MeetingRoutes(self)
-        self.registrant_routes = RegistrantRoutes(self)
+        self.registrant_routes = RegistrantRoutes(self, self.meetings_routes)
         self.app = web.Application(middlewares=[self._middleware])
         self.app[SIMULATOR_KEY] = self
         self.app.router.add_post("/oauth/token", self.auth.token_endpoint)

@@ -1,0 +1,39 @@
+"""What every command shares: the user-error exit code, loading a plan, binding the web port."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+
+USER_ERROR = 2
+
+
+def load_or_exit(plan: str, err: Console, simulate: bool = False) -> tuple[Any, Any]:
+    """(LoadedPlan, Schedule) for PLAN, or every problem printed and exit 2.
+
+    A simulated run builds the schedule without `now`, so a plan dated in the past still rehearses.
+    """
+    from facilitator.plan.errors import PlanError
+    from facilitator.plan.loader import load_plan
+    from facilitator.schedule.build import build_schedule
+
+    try:
+        loaded = load_plan(plan)
+        return loaded, build_schedule(loaded, now=None if simulate else datetime.now(UTC))
+    except PlanError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        raise SystemExit(USER_ERROR) from None
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind first, so the public URL (and every link) knows the real port before serving."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
