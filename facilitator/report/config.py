@@ -54,7 +54,9 @@ class ColumnMap(Strict):
         form = key.forms[self.form]
         if self.columns is not None:
             if len(self.columns) != len(form):
-                raise ValueError(f"{key.id} form {self.form!r} has {len(form)} items, not {len(self.columns)}")
+                raise ValueError(
+                    f"{key.id} form {self.form!r} has {len(form)} items, not {len(self.columns)}"
+                )
             return list(zip(self.columns, form, strict=True))
         assert self.pattern is not None
         return [(self.pattern.replace("{n}", str(n)), item) for n, item in enumerate(form, start=1)]

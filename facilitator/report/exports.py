@@ -103,7 +103,9 @@ def read_export(path: Path) -> Export:
     """Read an export file (UTF-8, with or without a byte-order mark)."""
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise ReportError([ReportProblem(str(path), None, None, "larger than 64 MiB: not a survey export")])
+            raise ReportError(
+                [ReportProblem(str(path), None, None, "larger than 64 MiB: not a survey export")]
+            )
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ReportError([ReportProblem(str(path), None, None, "no such file")]) from None

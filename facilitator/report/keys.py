@@ -10,7 +10,7 @@ no item wordings: several instruments are licensed (see the README, "The study r
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -130,13 +130,3 @@ def load_keys(extra_dirs: list[Path] | None = None) -> dict[str, InstrumentKey]:
             key = load_key(path)
             keys[key.id] = key
     return keys
-
-
-def describe_missing_rule(key: InstrumentKey, score: str) -> str:
-    """The missing-item rule in words, printed with the results."""
-    rule = key.scores[score].missing or key.missing
-    if rule.max_missing == 0:
-        return "every item answered (complete cases)"
-    return f"up to {rule.max_missing} missing items replaced by the mean of the answered items"
-
-

@@ -74,7 +74,12 @@ def within_one_edit(a: str, b: str) -> bool:
         diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
         if len(diffs) == 1:
             return True
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
     if abs(len(a) - len(b)) != 1:
         return False
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
@@ -116,22 +121,31 @@ def _correct(
     return fixed
 
 
-def _resolve(wave: str, rows: list[tuple[str, ScoredRow]], rule: str, pairing: Pairing) -> dict[str, ScoredRow]:
+def _resolve(
+    wave: str, rows: list[tuple[str, ScoredRow]], rule: str, pairing: Pairing
+) -> dict[str, ScoredRow]:
     by_code: dict[str, list[ScoredRow]] = {}
     for code, row in rows:
         by_code.setdefault(code, []).append(row)
     kept: dict[str, ScoredRow] = {}
     for code, answers in by_code.items():
         ordered = sorted(answers, key=lambda r: (r.order, r.line))
-        if rule == "latest":
-            choice = ordered[-1]
-        else:
-            choice = next((r for r in ordered if r.complete), ordered[0])
+        first_complete = next((r for r in ordered if r.complete), ordered[0])
+        choice = ordered[-1] if rule == "latest" else first_complete
         kept[code] = choice
         if len(answers) > 1:
             dropped = tuple(sorted(r.line for r in answers if r is not choice))
             pairing.duplicates.append(Duplicate(wave, code, choice.line, dropped))
     return kept
+
+
+def one_per_code(
+    wave: str, rows: list[ScoredRow], rule: str, universe: set[str], pairing: Pairing
+) -> dict[str, ScoredRow]:
+    """A third survey (a separate baseline) reduced to one answer per code, by the same rules."""
+    valid, invalid = _canonical(rows)
+    valid += _correct(wave, invalid, universe, pairing)
+    return _resolve(wave, valid, rule, pairing)
 
 
 def pair(pre: list[ScoredRow], post: list[ScoredRow], rule: str, roster: Iterable[str] = ()) -> Pairing:
@@ -145,5 +159,3 @@ def pair(pre: list[ScoredRow], post: list[ScoredRow], rule: str, roster: Iterabl
     pairing.pre = _resolve("pre", pre_valid, rule, pairing)
     pairing.post = _resolve("post", post_valid, rule, pairing)
     return pairing
-
-

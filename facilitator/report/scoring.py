@@ -43,7 +43,9 @@ class Instrument:
         own = self.key.scores[score].missing
         if own is not None:
             return own.max_missing
-        return self.config.max_missing if self.config.max_missing is not None else self.key.missing.max_missing
+        return (
+            self.config.max_missing if self.config.max_missing is not None else self.key.missing.max_missing
+        )
 
     def cutoff(self, score: str) -> float | None:
         return self.config.cutoffs.get(score, self.key.scores[score].cutoff)
@@ -85,8 +87,7 @@ def parse_answer(text: str, inst: Instrument, labels: dict[str, int]) -> float |
         if value is None:
             known = ", ".join(sorted(labels)) or "none: this instrument takes numbers"
             raise ValueError(
-                f"{cell[:40]!r} is not an answer on the {inst.id} scale "
-                f"({lo}-{hi}, or a label: {known})"
+                f"{cell[:40]!r} is not an answer on the {inst.id} scale ({lo}-{hi}, or a label: {known})"
             ) from None
         return float(value)
     if not math.isfinite(number) or number != int(number) or not lo <= number <= hi:
@@ -151,7 +152,9 @@ def score_export(
     labels = {inst.id: _label_index(inst) for inst, _ in instruments}
     scored = []
     for row in export.rows:
-        out = ScoredRow(export.file, row.line, row.values[code_column], row.values.get(date_column or "", ""), True)
+        out = ScoredRow(
+            export.file, row.line, row.values[code_column], row.values.get(date_column or "", ""), True
+        )
         for inst, columns in instruments:
             values: dict[str, float | None] = {}
             for column, item in columns:

@@ -52,16 +52,17 @@ class Descriptive:
 
 
 def format_p(p: float | None) -> str:
-    """Journal style: P<.001, P=.002, P=.05, P>.99; two decimals from .01 up, three below."""
+    """Journal style: P<.001, P=.002, P=.03, P>.99: two decimals from .01 up, three below .01, and
+    three just under .05 (P=.047), so rounding never turns a significant P into "P=.05"."""
     if p is None or math.isnan(p):
         return "n/a"
     if p < 0.001:
         return "P<.001"
     if p > 0.99:
         return "P>.99"
-    text = f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
-    if text == "0.010" or text == "1.00":
-        text = f"{p:.2f}"
+    text = f"{p:.3f}" if p < 0.01 or 0.045 <= p < 0.05 else f"{p:.2f}"
+    if text == "0.010":
+        text = "0.01"
     return "P=" + text.removeprefix("0")
 
 
