@@ -259,4 +259,3 @@ def describe_missing_rule_for(inst: Instrument, score: str) -> str:
     if n == 0:
         return "all items needed"
     return f"up to {n} missing replaced by the mean of the answered items"
-

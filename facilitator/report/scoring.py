@@ -130,10 +130,10 @@ def load_tscore_table(path: Path, inst: InstrumentKey) -> tuple[str, dict[int, f
         )
     table: dict[int, float] = {}
     for raw, t in data["table"].items():
-        if not isinstance(raw, int) or isinstance(t, bool) or not isinstance(t, int | float):
+        if not str(raw).isdigit() or isinstance(t, bool) or not isinstance(t, int | float):
             line = source.locate(("table", raw)).line
             raise ReportError([ReportProblem(str(path), line, f"table.{raw}", "raw and T must be numbers")])
-        table[raw] = float(t)
+        table[int(str(raw))] = float(t)
     return str(data["score"]), table
 
 
