@@ -63,7 +63,7 @@ def parse_export(text: str, file: str) -> Export:
     """An export's text as rows; raises ReportError for what cannot be read as a CSV table."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     lines: list[tuple[int, list[str]]] = []
     start = 1
     try:
