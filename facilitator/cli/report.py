@@ -79,7 +79,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from facilitator.report.output import write_outputs
     from facilitator.report.text import print_report
 
-    err = Console(stderr=True, highlight=False)
     try:
         config = args.config or args.pre.parent / "report.yaml"
         if not config.exists():
@@ -90,8 +89,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         study = build_study(args.pre, args.post, config, roster, title, args.baseline)
         written = write_outputs(study, args.out)
     except ReportError as exc:
-        for problem in exc.problems:
-            err.print(str(problem), markup=False)
+        # Plain writes, not rich: one problem is one line, however narrow the terminal.
+        sys.stderr.write("".join(f"{problem}\n" for problem in exc.problems))
         return USER_ERROR
     width = None if sys.stdout.isatty() else 160
     console = Console(highlight=False, width=width)

@@ -15,7 +15,24 @@ from facilitator.report.exports import parse_export
 from facilitator.report.html import render_html
 from tests.report.helpers import SAMPLE
 
-JUNK = ["", ",", '"', "\n", "\r", "\x00", "\ufeff", "-99", "NaN", "1e309", "=1+1", "\u202e", "é", "9" * 40, "{", "Agree"]
+JUNK = [
+    "",
+    ",",
+    '"',
+    "\n",
+    "\r",
+    "\x00",
+    "\ufeff",
+    "-99",
+    "NaN",
+    "1e309",
+    "=1+1",
+    "\u202e",
+    "é",
+    "9" * 40,
+    "{",
+    "Agree",
+]
 
 
 def mutate(text: str, rng: random.Random) -> str:
@@ -48,7 +65,9 @@ def mutate(text: str, rng: random.Random) -> str:
 @pytest.mark.parametrize("seed", range(4))
 def test_mutated_exports_and_configs_never_crash(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    originals = {name: (SAMPLE / name).read_text(encoding="utf-8") for name in ("pre.csv", "post.csv", "report.yaml")}
+    originals = {
+        name: (SAMPLE / name).read_text(encoding="utf-8") for name in ("pre.csv", "post.csv", "report.yaml")
+    }
     outcomes = {"ok": 0, "error": 0}
     for case in range(40):
         work = tmp_path / str(case)

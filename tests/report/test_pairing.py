@@ -25,7 +25,9 @@ def test_exact_and_normalised_codes_pair() -> None:
     a, b, c = CODES[:3]
     typed_b = b.replace("-", "").lower()
     typed_c = " " + c.replace("0", "O").replace("1", "l") + " "
-    result = pair([row(a, 2), row(b, 3), row(c, 4)], [row(a, 2), row(typed_b, 3), row(typed_c, 4)], "first-complete")
+    result = pair(
+        [row(a, 2), row(b, 3), row(c, 4)], [row(a, 2), row(typed_b, 3), row(typed_c, 4)], "first-complete"
+    )
     assert result.paired == sorted([a, b, c])
     assert not result.corrected and not result.unmatched
 
@@ -58,7 +60,9 @@ def test_an_ambiguous_code_is_never_guessed() -> None:
 
 def test_hopeless_and_empty_codes_are_unmatched_with_a_reason() -> None:
     a = CODES[0]
-    result = pair([row(a, 2)], [row("NOT-A-CODE", 2), row("", 3), row(substitute(substitute(a, 1), 5), 4)], "latest")
+    result = pair(
+        [row(a, 2)], [row("NOT-A-CODE", 2), row("", 3), row(substitute(substitute(a, 1), 5), 4)], "latest"
+    )
     reasons = [u.reason for u in result.unmatched]
     assert len(reasons) == 3
     assert reasons[1] == "no code given"
@@ -76,7 +80,9 @@ def test_duplicates_first_complete_and_latest() -> None:
     ]
     first = pair(pre, [row(a, 2), row(b, 3)], "first-complete")
     assert first.pre[a].line == 4  # the earliest complete answer by the date column
-    assert [(d.wave, d.code, d.kept_line, d.dropped_lines) for d in first.duplicates] == [("pre", a, 4, (2, 3))]
+    assert [(d.wave, d.code, d.kept_line, d.dropped_lines) for d in first.duplicates] == [
+        ("pre", a, 4, (2, 3))
+    ]
     latest = pair(pre, [row(a, 2), row(b, 3)], "latest")
     assert latest.pre[a].line == 3
     assert latest.paired == sorted([a, b])

@@ -51,7 +51,9 @@ def test_oms_hc_mean_item_score_and_complete_case_rule() -> None:
 
 def test_phq9_prorates_up_to_two_missing_items_and_bands() -> None:
     inst = instrument("phq-9")
-    values: dict[str, float | None] = {f"p{i}": float(v) for i, v in enumerate([1, 2, 0, 3, 1, 1, 2, 0, 1], 1)}
+    values: dict[str, float | None] = {
+        f"p{i}": float(v) for i, v in enumerate([1, 2, 0, 3, 1, 1, 2, 0, 1], 1)
+    }
     assert compute_score(inst, "total", values) == 11
     assert band(inst, "total", 11) == "moderate"
     assert [band(inst, "total", v) for v in (0, 4, 5, 9, 10, 14, 15, 19, 20, 27)] == [
@@ -72,15 +74,22 @@ def test_promis_raw_sum_needs_every_item_and_t_scores_come_from_a_supplied_table
     assert compute_score(inst, "raw", values) == 18
     values["a3"] = None
     assert compute_score(inst, "raw", values) is None
-    table = "score: raw\ntable:\n" + "".join(f"  {raw}: {t}\n" for raw, t in enumerate(PROMIS_ANXIETY_8A_T, 8))
+    table = "score: raw\ntable:\n" + "".join(
+        f"  {raw}: {t}\n" for raw, t in enumerate(PROMIS_ANXIETY_8A_T, 8)
+    )
     (tmp_path / "t.yaml").write_text(table)
     from facilitator.report.scoring import load_tscore_table
 
     score, loaded = load_tscore_table(tmp_path / "t.yaml", KEYS["promis-anxiety-8a"])
     with_t = Instrument(KEYS["promis-anxiety-8a"], inst.config, loaded, score)
     text = "code,a1,a2,a3,a4,a5,a6,a7,a8\nX,2,3,1,2,4,2,3,1\nY,1,1,1,1,1,1,1,1\n"
-    rows = score_export(parse_export(text, "b.csv"), "code", None, [(with_t, ColumnMap(pattern="a{n}").resolve(with_t.key))])
-    assert [r.scores["promis-anxiety-8a.raw_t"] for r in rows] == [56.4, 37.1]  # raw 18 → 56.4 (11th entry), raw 8 → 37.1
+    rows = score_export(
+        parse_export(text, "b.csv"), "code", None, [(with_t, ColumnMap(pattern="a{n}").resolve(with_t.key))]
+    )
+    assert [r.scores["promis-anxiety-8a.raw_t"] for r in rows] == [
+        56.4,
+        37.1,
+    ]  # raw 18 → 56.4 (11th entry), raw 8 → 37.1
 
 
 def test_mbi_items_are_separate_scores_with_configurable_cut_offs() -> None:
@@ -136,10 +145,14 @@ def test_a_deployer_adds_an_instrument_with_a_key_file(tmp_path: Path) -> None:
 
 def test_a_broken_key_file_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text("id: bad\ntitle: Bad\nscale: {min: 1, max: 5}\nitems: [a, b]\nforms: {default: [a, c]}\nscores: {}\n")
+    path.write_text(
+        "id: bad\ntitle: Bad\nscale: {min: 1, max: 5}\nitems: [a, b]\nforms: {default: [a, c]}\nscores: {}\n"
+    )
     with pytest.raises(ReportError, match="form 'default' names unknown items: c"):
         load_key(path)
-    path.write_text("id: bad\ntitle: Bad\nscale: {min: 1, max: five}\nitems: [a]\nforms: {default: [a]}\nscores: {}\n")
+    path.write_text(
+        "id: bad\ntitle: Bad\nscale: {min: 1, max: five}\nitems: [a]\nforms: {default: [a]}\nscores: {}\n"
+    )
     with pytest.raises(ReportError) as caught:
         load_key(path)
     assert str(caught.value.problems[0]).startswith(f"{path}:3: column 'scale.max'")

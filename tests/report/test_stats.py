@@ -21,7 +21,9 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return pre, post
 
 
-def test_paired_t_test_ci_and_effect_sizes_match_the_textbook_formulas(data: tuple[np.ndarray, np.ndarray]) -> None:
+def test_paired_t_test_ci_and_effect_sizes_match_the_textbook_formulas(
+    data: tuple[np.ndarray, np.ndarray],
+) -> None:
     pre, post = data
     result = paired("m", "M", list(pre), list(post))
     assert result is not None
