@@ -11,7 +11,7 @@ item on the Attitudes and Disclosure items and 0.10 on Social distance items (ex
 -4.0 before rounding and clipping to the 1-5 scale); baseline distress is unrelated to change. Of
 61 students: 58 answer the pre-survey, 55 the post-survey, 53 both, one neither; three post codes are mistyped
 (one character), one typed in lower case without hyphens, and one student answered the pre-survey
-twice (first time with an item skipped). Larger classes scale these counts.
+twice (first time with an item skipped). Larger classes scale the missing and mistyped counts.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def test_a_stored_session_gives_the_roster(tmp_path: Path) -> None:
                 start + timedelta(hours=2),
                 "finished",
                 start,
-            )  # fmt: skip
+            )
         )
         await store.close()
 
