@@ -38,6 +38,7 @@ class Study:
     regression: RegressionResult | None = None
     regression_note: str = ""
     choices: list[str] = field(default_factory=list)
+    duplicates_rule: str = ""  # the rule in words, for the methods paragraph
     values: dict[str, dict[str, dict[str, float | None]]] = field(
         default_factory=dict
     )  # wave → code → scores
@@ -223,6 +224,7 @@ def _choices(study: Study, loaded: LoadedConfig, insts: dict[str, Instrument]) -
         "latest": "the latest answer kept"
         + (f" (by {cfg.date_column})" if cfg.date_column else " (file order)"),
     }[cfg.duplicates]
+    study.duplicates_rule = rule
     study.choices.append(f"Duplicates: {rule}.")
     study.choices.append(
         "Codes: case, spaces, hyphens and O/I/L normalised; a code failing its check character corrected "

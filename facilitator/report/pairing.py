@@ -15,11 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from facilitator.report.scoring import ScoredRow
-from facilitator.surveys.codes import compact_code, parse_code
+from facilitator.surveys.codes import CHECK_ALPHABET, CODE_LENGTH, compact_code, parse_code
 
 
 @dataclass(frozen=True)
 class Correction:
+    """A mistyped code and the code it was corrected to (`typed` as `shown` allows)."""
+
     wave: str
     file: str
     line: int
@@ -89,13 +91,35 @@ def within_one_edit(a: str, b: str) -> bool:
     return short[i:] == long_[i + 1 :]
 
 
+def shown(typed: str) -> str:
+    """What the report may show of a typed code: itself when it looks like a code, else nothing.
+
+    Students sometimes type their name or e-mail address into the code field; the report must not
+    carry it, so only 7-11 letters and digits (separators aside) with at least one digit typed as a
+    digit are shown: a name has no digits, nearly every code has some.
+    """
+    compact = compact_code(typed)
+    code_like = 7 <= len(compact) <= 11 and compact.isascii() and compact.isalnum()
+    return typed.strip() if code_like and any(ch.isdigit() for ch in typed) else "(withheld)"
+
+
+def _why_invalid(typed: str) -> str:
+    """Why a code failed, in words that never repeat what was typed."""
+    compact, none_near = compact_code(typed), "and no valid code is one character away"
+    if len(compact) != CODE_LENGTH:
+        return f"{len(compact)} characters where a code has {CODE_LENGTH}, {none_near}"
+    if any(ch not in CHECK_ALPHABET for ch in compact):
+        return f"characters that cannot appear in a code, {none_near}"
+    return f"wrong check character, {none_near}"
+
+
 def _canonical(rows: list[ScoredRow]) -> tuple[list[tuple[str, ScoredRow]], list[tuple[str, ScoredRow]]]:
     valid, invalid = [], []
     for row in rows:
         try:
             valid.append((parse_code(row.code_text), row))
-        except ValueError as exc:
-            invalid.append((str(exc), row))
+        except ValueError:
+            invalid.append((_why_invalid(row.code_text), row))
     return valid, invalid
 
 
@@ -107,17 +131,17 @@ def _correct(
     for reason, row in invalid:
         typed = compact_code(row.code_text)
         if not typed:
-            pairing.unmatched.append(Unmatched(wave, row.file, row.line, row.code_text, "no code given"))
+            pairing.unmatched.append(Unmatched(wave, row.file, row.line, "", "no code given"))
             continue
         near = sorted(code for compact, code in compact_universe.items() if within_one_edit(typed, compact))
         if len(near) == 1:
-            pairing.corrected.append(Correction(wave, row.file, row.line, row.code_text, near[0]))
+            pairing.corrected.append(Correction(wave, row.file, row.line, shown(row.code_text), near[0]))
             fixed.append((near[0], row))
         elif near:
             why = f"{len(near)} valid codes are one character away ({', '.join(near)}): ambiguous, not paired"
-            pairing.unmatched.append(Unmatched(wave, row.file, row.line, row.code_text, why))
+            pairing.unmatched.append(Unmatched(wave, row.file, row.line, shown(row.code_text), why))
         else:
-            pairing.unmatched.append(Unmatched(wave, row.file, row.line, row.code_text, reason))
+            pairing.unmatched.append(Unmatched(wave, row.file, row.line, shown(row.code_text), reason))
     return fixed
 
 

@@ -158,7 +158,7 @@ def methods_paragraph(study: Study) -> str:
             f"{len(p.corrected)} mistyped code(s) were corrected to the only valid code one character away."
         )
     if p.duplicates:
-        parts.append(f"{len(p.duplicates)} student(s) answered a survey twice; {study.choices[0][12:-1]}.")
+        parts.append(f"{len(p.duplicates)} student(s) answered a survey twice; {study.duplicates_rule}.")
     for results in study.outcomes.values():
         for r in results:
             direction = "fell" if r.change < 0 else "rose"

@@ -109,3 +109,14 @@ def test_within_one_edit() -> None:
     assert not within_one_edit("ABCD", "BADC")
     assert not within_one_edit("ABCD", "AB")
     assert not within_one_edit("ABCD", "XBCY")
+
+
+def test_what_a_student_typed_instead_of_a_code_is_never_repeated() -> None:
+    a = CODES[0]
+    typed = ["Jane Quill", "jane.quill@students.example.edu", "<b>x</b>", a.replace("-", "")[:7] + "??"]
+    result = pair([row(a, 2)], [row(t, n) for n, t in enumerate(typed, 2)], "first-complete")
+    assert [u.typed for u in result.unmatched] == ["(withheld)"] * 4
+    text = " ".join(u.reason for u in result.unmatched)
+    assert "jane" not in text.lower() and "<b>" not in text and "??" not in text
+    near = substitute(CODES[1], 4)
+    assert pair([], [row(near, 2)], "latest").unmatched[0].typed == near  # code-like: shown
