@@ -71,10 +71,18 @@ def _mappings(
 
 
 def _score(
-    export: Export, loaded: LoadedConfig, maps: list[tuple[Instrument, list[tuple[str, str]]]]
+    export: Export,
+    loaded: LoadedConfig,
+    maps: list[tuple[Instrument, list[tuple[str, str]]]],
+    date_optional: bool = False,
 ) -> list[ScoredRow]:
+    """Score an export; a separate baseline export (another tool, perhaps) may lack the date column,
+    and then its duplicates are ordered by file order, which the choices say."""
     cfg = loaded.config
-    return score_export(export, cfg.code_column, cfg.date_column, maps)
+    date = cfg.date_column
+    if date_optional and date is not None and date not in export.columns:
+        date = None
+    return score_export(export, cfg.code_column, date, maps)
 
 
 def build_study(
@@ -117,9 +125,17 @@ def build_study(
     if baseline_path is not None:
         base_x = read_export(baseline_path)
         formats["baseline"] = base_x.format
+        if cfg.date_column and cfg.date_column not in base_x.columns:
+            study.choices.append(
+                f"The baseline export has no {cfg.date_column} column: its duplicates by file order."
+            )
         universe = set(pairing.pre) | set(pairing.post)
         baseline_rows = one_per_code(
-            "baseline", _score(base_x, loaded, base_maps), cfg.duplicates, universe, pairing
+            "baseline",
+            _score(base_x, loaded, base_maps, date_optional=True),
+            cfg.duplicates,
+            universe,
+            pairing,
         )
     study.values = {
         "pre": {c: r.scores for c, r in pairing.pre.items()},

@@ -24,7 +24,9 @@ def test_identifying_or_hostile_text_in_the_code_column_never_reaches_the_report
         cells[10] = text
         lines[3 + i] = ",".join(cells)
     (tmp_path / "post.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    study = build_study(tmp_path / "pre.csv", tmp_path / "post.csv", tmp_path / "report.yaml", 61, "<b>Title</b>")
+    study = build_study(
+        tmp_path / "pre.csv", tmp_path / "post.csv", tmp_path / "report.yaml", 61, "<b>Title</b>"
+    )
     assert len(study.pairing.unmatched) == 3
     html = render_html(study)
     buffer = io.StringIO()
@@ -33,3 +35,25 @@ def test_identifying_or_hostile_text_in_the_code_column_never_reaches_the_report
         assert "jane" not in output.lower() and "<script>" not in output and "quill" not in output.lower()
     assert "&lt;b&gt;Title&lt;/b&gt;" in html and "<b>Title</b>" not in html
     assert "<b>Title</b>: study report" in buffer.getvalue()  # printed literally, not as markup
+
+
+def test_a_separate_baseline_export_feeds_table_1_and_the_regression(tmp_path: Path) -> None:
+    import csv
+
+    with (SAMPLE / "pre.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, data = rows[0], rows[3:]
+    keep = [i for i, h in enumerate(header) if h == "code" or h[:3] in ("Q2_", "Q3_", "Q4_")]
+    with (tmp_path / "baseline.csv").open("w", encoding="utf-8", newline="") as fh:  # a plain CSV
+        writer = csv.writer(fh)
+        writer.writerow(["record_id"] + [header[i] for i in keep])
+        for n, row in enumerate(data[:40], 1):
+            writer.writerow([n] + [row[i] for i in keep])
+    study = build_study(
+        SAMPLE / "pre.csv", SAMPLE / "post.csv", SAMPLE / "report.yaml", 61, "T", tmp_path / "baseline.csv"
+    )
+    assert study.formats == {"pre": "qualtrics", "post": "qualtrics", "baseline": "redcap"}
+    phq = next(d for d in study.baseline if d.measure == "phq-9.total")
+    distinct = {row[header.index("code")] for row in data[:40]}
+    assert phq.n == len(distinct)  # one answer per code, from the baseline file only
+    assert study.regression is not None and study.regression.n <= len(distinct)
