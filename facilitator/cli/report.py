@@ -34,28 +34,32 @@ def register(sub: Any) -> None:
     report.set_defaults(func=cmd_report)
 
 
-def _roster(target: str, db: Path | None) -> tuple[str, int]:
-    """(title, number of students) from a plan file or a stored session's plan."""
+def _roster(target: str, db: Path | None) -> tuple[str, int, list[str]]:
+    """(title, number of students, codes issued) from a plan file or a stored session.
+
+    A stored session also knows the survey codes it issued: they widen the set of valid codes a
+    mistyped one may be corrected to, and answered codes it never issued are counted."""
     from facilitator.plan.errors import PlanError
     from facilitator.plan.loader import load_plan, load_plan_text
-    from facilitator.report.errors import fail
 
     path = Path(target)
     try:
         if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
             loaded = load_plan(path)
-        else:
-            record = asyncio.run(_session(target, db))
-            loaded = load_plan_text(
-                record.plan_text, file=record.plan_file, base_dir=Path(record.plan_file).parent
-            )
+            return loaded.plan.session.title, len(loaded.students), []
+        record, database = asyncio.run(_session(target, db))
+        base_dir = Path(record.plan_file).parent
+        loaded = load_plan_text(record.plan_text, file=record.plan_file, base_dir=base_dir)
     except PlanError as exc:
+        from facilitator.report.errors import fail
+
         first = exc.problems[0]
         raise fail(first.file, f"the plan does not load: {first.message}", first.line) from None
-    return loaded.plan.session.title, len(loaded.students)
+    codes = asyncio.run(_issued_codes(database, record.id, [s.email for s in loaded.students]))
+    return loaded.plan.session.title, len(loaded.students), codes
 
 
-async def _session(session_id: str, db: Path | None) -> Any:
+async def _session(session_id: str, db: Path | None) -> tuple[Any, Path]:
     from facilitator.config import load_settings
     from facilitator.report.errors import fail
     from facilitator.store.sqlite import SqliteStore
@@ -70,7 +74,18 @@ async def _session(session_id: str, db: Path | None) -> Any:
         await store.close()
     if record is None:
         raise fail(session_id, f"not a plan file, nor a session in {settings.db_path}")
-    return record
+    return record, Path(settings.db_path)
+
+
+async def _issued_codes(database: Path, session_id: str, emails: list[str]) -> list[str]:
+    from facilitator.store.sqlite import SqliteStore
+
+    store = await SqliteStore.open(database)
+    try:
+        found = [await store.code_for(session_id, email) for email in emails]
+    finally:
+        await store.close()
+    return [code for code in found if code]
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -85,8 +100,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise fail(
                 str(config), "no column mapping: give --config report.yaml (see README, 'The study report')"
             )
-        title, roster = _roster(args.target, args.db)
-        study = build_study(args.pre, args.post, config, roster, title, args.baseline)
+        title, roster, issued = _roster(args.target, args.db)
+        study = build_study(args.pre, args.post, config, roster, title, args.baseline, issued)
         written = write_outputs(study, args.out)
     except ReportError as exc:
         # Plain writes, not rich: one problem is one line, however narrow the terminal.

@@ -39,6 +39,8 @@ class Study:
     regression_note: str = ""
     choices: list[str] = field(default_factory=list)
     duplicates_rule: str = ""  # the rule in words, for the methods paragraph
+    issued_known: bool = False  # the session's issued codes were known
+    not_issued: list[str] = field(default_factory=list)  # answered codes the session never issued
     values: dict[str, dict[str, dict[str, float | None]]] = field(
         default_factory=dict
     )  # wave → code → scores
@@ -121,6 +123,10 @@ def build_study(
                 )
             ]
         ) from None
+    if roster_codes:
+        issued = set(roster_codes)
+        study.issued_known = True
+        study.not_issued = sorted(c for c in set(pairing.pre) | set(pairing.post) if c not in issued)
     baseline_rows: dict[str, ScoredRow] = pairing.pre
     if baseline_path is not None:
         base_x = read_export(baseline_path)

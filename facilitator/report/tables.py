@@ -46,6 +46,8 @@ def response_table(study: Study) -> Table:
         ["Duplicate answers resolved", str(len(p.duplicates)), ""],
         ["Codes unmatched", str(len(p.unmatched)), ""],
     ]
+    if study.issued_known:
+        rows.append(["Codes this session never issued", str(len(study.not_issued)), ""])
     return Table(f"Response rates: {study.rates_text}", ["", f"n of {total}", "%"], rows)
 
 

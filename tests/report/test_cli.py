@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -15,11 +16,14 @@ import pytest
 from scipy import stats as sps
 
 from facilitator.report.stats import format_p
+from facilitator.report.synthetic import SAMPLE_SECRET, SAMPLE_STUDY
 from facilitator.report.tables import num
 from facilitator.store.base import SessionRecord
 from facilitator.store.sqlite import SqliteStore
+from facilitator.surveys.codes import survey_code
 from tests.report.helpers import SAMPLE, SEED_PLAN
 
+ROSTER = SEED_PLAN.with_name("shared-living-experiences-roster.csv")
 LABELS = {
     "strongly disagree": 1,
     "disagree": 2,
@@ -146,6 +150,12 @@ def test_a_stored_session_gives_the_roster(tmp_path: Path) -> None:
                 start,
             )
         )
+        # The session issued the sample's codes to its roster, but for one student who answered
+        # (the sample's own student0001 code is left out, so it counts as never issued).
+        emails = [line.split(",")[0] for line in ROSTER.read_text().splitlines()[1:]]
+        codes = {e: survey_code(SAMPLE_SECRET, SAMPLE_STUDY, f"student{i:04d}@students.example.edu")
+                 for i, e in enumerate(emails, 1) if i != 1}  # fmt: skip
+        await store.save_survey_codes("sle-2027", SAMPLE_STUDY, codes)
         await store.close()
 
     asyncio.run(store_session())
@@ -162,6 +172,11 @@ def test_a_stored_session_gives_the_roster(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "both 53 of 61 (87%)" in " ".join(done.stdout.split())
+    answered = {r.split(",")[10] for r in (SAMPLE / "pre.csv").read_text().splitlines()[3:]}
+    first = survey_code(SAMPLE_SECRET, SAMPLE_STUDY, "student0001@students.example.edu")
+    assert first in answered
+    expected = 1
+    assert re.search(rf"Codes this session never issued\s*│\s*{expected}\s", done.stdout), done.stdout
     missing = run("no-such-session", "--db", db, "--pre", SAMPLE / "pre.csv", "--post", SAMPLE / "post.csv")
     assert missing.returncode == 2
     assert missing.stderr.strip() == f"no-such-session: not a plan file, nor a session in {db}"
