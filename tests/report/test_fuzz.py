@@ -95,3 +95,28 @@ def test_random_bytes_parse_or_fail_cleanly() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(60)))
         with contextlib.suppress(ReportError):
             parse_export(text, "r.csv")
+
+
+def test_mutated_key_files_and_t_score_tables_never_crash(tmp_path: Path) -> None:
+    from facilitator.report.keys import BUILTIN_KEYS, load_key
+    from facilitator.report.scoring import load_tscore_table
+    from tests.report.helpers import KEYS, PROMIS_ANXIETY_8A_T
+
+    rng = random.Random(2027)
+    keys = [p.read_text(encoding="utf-8") for p in sorted(BUILTIN_KEYS.glob("*.yaml"))]
+    table = "score: raw\ntable:\n" + "".join(
+        f"  {raw}: {t}\n" for raw, t in enumerate(PROMIS_ANXIETY_8A_T, 8)
+    )
+    path = tmp_path / "k.yaml"
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(150):
+        path.write_text(mutate(rng.choice(keys), rng), encoding="utf-8")
+        try:
+            load_key(path)
+            outcomes["ok"] += 1
+        except ReportError:
+            outcomes["error"] += 1
+        path.write_text(mutate(table, rng), encoding="utf-8")
+        with contextlib.suppress(ReportError):
+            load_tscore_table(path, KEYS["promis-anxiety-8a"])
+    assert outcomes["ok"] and outcomes["error"]
