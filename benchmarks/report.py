@@ -37,10 +37,18 @@ def main() -> None:
             f"student{i:04d}@students.example.edu,Student {i}\n" for i in range(1, args.students + 1)
         )
         (work / "roster.csv").write_text(roster)
-        plan = SEED_PLAN.read_text().replace("roster: shared-living-experiences-roster.csv", "roster: roster.csv")
+        seed_roster = "roster: shared-living-experiences-roster.csv"
+        plan = SEED_PLAN.read_text().replace(seed_roster, "roster: roster.csv")
         (work / "plan.yaml").write_text(plan)
-        command = [sys.executable, "-m", "facilitator", "report", str(work / "plan.yaml"),
-                   "--pre", str(work / "pre.csv"), "--post", str(work / "post.csv"), "--out", str(work / "out")]  # fmt: skip
+        command = [sys.executable, "-m", "facilitator", "report", str(work / "plan.yaml")]
+        command += [
+            "--pre",
+            str(work / "pre.csv"),
+            "--post",
+            str(work / "post.csv"),
+            "--out",
+            str(work / "out"),
+        ]
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
