@@ -86,14 +86,19 @@ def survey_code(secret: str, study: str, email: str) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def compact_code(text: str) -> str:
+    """A typed code without separators, upper case, O/I/L read as 0/1: the form codes are compared in."""
+    raw = "".join(ch for ch in text if ch not in " -\t\u00a0\u2010\u2011\u2013").upper()
+    return raw.translate(_CONFUSIONS)
+
+
 def parse_code(text: str) -> str:
     """A code as a person typed it, checked and in canonical form (`K7QF-2M9D-X`).
 
     Tolerates lower case, spaces and hyphens anywhere, and O/I/L for 0/1. Raises ValueError with
     a sentence a student can act on when the code is malformed or its check character is wrong.
     """
-    raw = "".join(ch for ch in text if ch not in " -\t\u00a0\u2010\u2011\u2013").upper()
-    raw = raw.translate(_CONFUSIONS)
+    raw = compact_code(text)
     if len(raw) != CODE_LENGTH:
         raise ValueError(
             f"a survey code has {CODE_LENGTH} letters and digits, like K7QF-2M9D-X; {text!r} has {len(raw)}"
