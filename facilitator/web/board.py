@@ -15,7 +15,7 @@ from aiohttp import web
 
 from facilitator.links import Audience
 from facilitator.schedule.model import Group
-from facilitator.web import contributions
+from facilitator.web import board_view, contributions
 from facilitator.web.auth import derive_key
 from facilitator.web.common import POST_LIMITER, ctx_of, session_or_404, verify_link
 from facilitator.web.context import SessionEntry
@@ -73,6 +73,8 @@ async def _render(
     ctx = ctx_of(request)
     items = await ctx.store.list_contributions(entry.id, group.id)
     tz = entry.schedule.session.timezone
+    sort = board_view.sort_of(request.query.get("sort"))
+    closed = board_view.is_closed(entry.schedule, ctx.now())
     response = aiohttp_jinja2.render_template(
         "board.html",
         request,
@@ -80,7 +82,12 @@ async def _render(
             "session": entry.schedule.session,
             "group": group,
             "token": request.match_info["token"],
-            "items": [contributions.as_json(c, tz) for c in sorted(items, key=lambda c: c.id)],
+            "items": [contributions.as_json(c, tz) for c in board_view.ordered(items, sort)],
+            "sort": sort,
+            "closed": closed,
+            "closed_text": board_view.closed_reason(entry.schedule),
+            "who_sees": board_view.WHO_SEES,
+            "support": board_view.support_lines(entry.schedule.session),
             "error": error,
             "notice": notice,
             "draft": draft,
@@ -114,10 +121,20 @@ def _too_many(request: web.Request, retry_after: float) -> web.HTTPTooManyReques
     )
 
 
+async def _closed(request: web.Request, entry: SessionEntry, group: Group, as_json: bool) -> web.Response:
+    """After the breakout the board is read-only: a 409 that says so (the page, or JSON)."""
+    reason = board_view.closed_reason(entry.schedule)
+    if as_json:
+        return web.json_response({"error": reason, "closed": True}, status=409)
+    return await _render(request, entry, group, error=reason, status=409)
+
+
 async def board_post(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     entry, group = _room(request)
     as_json = _wants_json(request)
+    if board_view.is_closed(entry.schedule, ctx.now()):
+        return await _closed(request, entry, group, as_json)
     raw: Any
     if request.content_type == "application/json":
         try:
@@ -158,6 +175,8 @@ async def board_post(request: web.Request) -> web.StreamResponse:
 async def board_vote(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     entry, group = _room(request)
+    if board_view.is_closed(entry.schedule, ctx.now()):
+        return await _closed(request, entry, group, _wants_json(request))
     try:
         cid = int(request.match_info["cid"])
     except ValueError:
