@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from facilitator.calendars import detailed_calendar, room_attendee
 from facilitator.links import Audience
 from facilitator.schedule.model import Group
 from facilitator.web import board_view, contributions
@@ -211,11 +212,32 @@ async def board_events(request: web.Request) -> web.StreamResponse:
     return await stream(request, [room_topic(entry.id, group.id)])
 
 
+async def board_calendar(request: web.Request) -> web.Response:
+    """The room's day as a calendar file (plenaries and this room), for students who did not
+    take the emailed invitation. Per room, like the link: it names no student."""
+    ctx = ctx_of(request)
+    entry, group = _room(request)
+    record = await ctx.store.get_session(entry.id)
+    body = detailed_calendar(
+        entry.schedule,
+        room_attendee(entry.schedule, group.id),
+        sequence=record.plan_revision if record else 0,
+        dtstamp=ctx.now(),
+    )
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{group.id}.ics"', "Cache-Control": "no-store"},
+    )
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/b/{token}", board_page, name="board"),
         web.post("/b/{token}", board_post, name="board_post"),
         web.get("/b/{token}/contributions", board_list, name="board_list"),
         web.get("/b/{token}/events", board_events, name="board_events"),
+        web.get("/b/{token}/calendar.ics", board_calendar, name="board_calendar"),
         web.post("/b/{token}/vote/{cid}", board_vote, name="board_vote"),
     ]

@@ -183,10 +183,24 @@ async def facilitator_answered(request: web.Request) -> web.Response:
     return web.json_response({"id": cid, "answered": updated.answered})
 
 
+async def plan_revision(ctx: Any, session_id: str) -> int:
+    """The session's plan revision (the calendars' SEQUENCE); 0 before any change."""
+    record = await ctx.store.get_session(session_id)
+    return 0 if record is None else int(record.plan_revision)
+
+
 async def facilitator_ics(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
     entry, person = _person(request)
-    page = ctx_of(request).signer.url(f"/f/{request.match_info['token']}")
-    body = facilitator_calendar(entry.schedule, person.id, page_url=page)
+    page = ctx.signer.url(f"/f/{request.match_info['token']}")
+    body = facilitator_calendar(
+        entry.schedule,
+        person.id,
+        page_url=page,
+        sequence=await plan_revision(ctx, entry.id),
+        dtstamp=ctx.now(),
+        join_url=await join_url_of(ctx, entry, person),
+    )
     return web.Response(
         body=body,
         content_type="text/calendar",

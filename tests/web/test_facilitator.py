@@ -76,7 +76,15 @@ async def test_calendar_download(web_app: Web) -> None:
     resp = await web_app.client.get(web_app.facilitator_path("dr-marchetti") + "/calendar.ics")
     assert resp.status == 200 and resp.content_type == "text/calendar"
     body = await resp.text()
-    assert body.count("BEGIN:VEVENT") == 2 and gname(room("dr-marchetti", 0)) in body
+    from icalendar import Calendar
+
+    events = Calendar.from_ical(body).walk("VEVENT")
+    summaries = [str(e["summary"]) for e in events]
+    # two plenaries, her talk, her two visits (each with an alarm at the cue lead)
+    assert len(events) == 5 and sum(s.startswith("Visit ") for s in summaries) == 2
+    assert any(s.startswith("Your talk: ") for s in summaries)
+    assert gname(room("dr-marchetti", 0)) in body
+    assert len(Calendar.from_ical(body).walk("VALARM")) == 2
 
 
 async def test_the_page_says_where_zoom_sees_the_facilitator_live(web_app: Web) -> None:
