@@ -137,6 +137,9 @@ class MessageContextBuilder:
         ctx.update(time_fields("session_start", session.start, tz))
         ctx.update(time_fields("session_end", session.end, tz))
         ctx["board_moderated"] = session.board_moderation
+        ctx["support"] = [
+            {"name": c.name, "phone": c.phone, "url": c.url, "hours": c.hours} for c in session.support
+        ]
         for key, value in list(ctx.items()):
             if isinstance(value, str) and _ISO_UTC.match(value):
                 try:

@@ -57,3 +57,15 @@ def test_a_recipient_missing_from_the_schedule_fails_that_message_only() -> None
     with pytest.raises(RenderError, match="no calendar invitation"):
         calendars.for_message("invitation", "student", "ghost@example.edu", {})
     assert calendars.for_message("heads_up", "facilitator", "dr-okafor", {}) is None
+
+
+def test_follow_up_and_board_emails_name_the_support_contacts_and_who_sees_posts() -> None:
+    render = _renderer(0, ManualClock(S.session.start))
+    resources = render.render(next(m for m in S.messages if m.kind.value == "resources"))
+    board = render.render(next(m for m in S.messages if m.kind.value == "board_link"))
+    for out in (resources, board):
+        assert "24/7 crisis line: +1 555 0199 (24/7)" in out.text
+        assert out.html is not None and 'href="tel:+15550199"' in out.html
+    for who in ("the physician who facilitates it", "the course director", "anonymous export"):
+        assert who in board.text
+    assert "stops taking posts when the small groups end" in board.text
