@@ -116,7 +116,8 @@ def agenda(schedule: Schedule, who: Attendee) -> list[str]:
     """`14:30–14:55  Visit Group 5 (10 students)`, in the person's own zone."""
     tz = ZoneInfo(who.timezone)
     return [
-        f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}  {s.what}" for s in _stops(schedule, who)
+        f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}  {s.what}"
+        for s in _stops(schedule, who)
     ]
 
 
@@ -166,7 +167,9 @@ def invitation(
     event.add("transp", "OPAQUE")
     _people(event, schedule, who, cancelled)
     if cancelled:
-        event.add("description", "You are no longer expected at this session; this removes it from your calendar.")
+        event.add(
+            "description", "You are no longer expected at this session; this removes it from your calendar."
+        )
     else:
         lines = [f"Your day ({who.timezone}):", *agenda(schedule, who)]
         if who.facilitator_id is None and who.group_id:

@@ -66,7 +66,11 @@ def test_physician_invitation_is_a_request_for_the_whole_session() -> None:
 
 
 def test_physician_in_another_zone_reads_their_own_times() -> None:
-    text = str(_event(invitation(S, facilitator_attendee(S, "dr-lindqvist"), sequence=0, dtstamp=STAMP))[1]["description"])
+    text = str(
+        _event(invitation(S, facilitator_attendee(S, "dr-lindqvist"), sequence=0, dtstamp=STAMP))[1][
+            "description"
+        ]
+    )
     assert "Your day (America/Chicago):" in text and "12:00–13:00  Sharing plenary (main room)" in text
 
 
@@ -150,7 +154,9 @@ def test_cancellation_removes_a_removed_person() -> None:
     assert str(event["uid"]) == invitation_uid(S, who)
     client.receive(cancel)
     assert client.entries == {}
-    same = invitation_for(S, "student", student.email, sequence=1, dtstamp=STAMP + timedelta(days=1), cancel=True)
+    same = invitation_for(
+        S, "student", student.email, sequence=1, dtstamp=STAMP + timedelta(days=1), cancel=True
+    )
     assert same == cancel
 
 

@@ -28,7 +28,9 @@ class InvitationCalendars:
     clock: Clock
     revision: int = 0  # SessionRecord.plan_revision when the session was loaded
 
-    def for_message(self, kind: str, audience: str, recipient_id: str, ctx: Mapping[str, Any]) -> bytes | None:
+    def for_message(
+        self, kind: str, audience: str, recipient_id: str, ctx: Mapping[str, Any]
+    ) -> bytes | None:
         if kind not in INVITATION_KINDS:
             return None
         join = ctx.get("join_url")

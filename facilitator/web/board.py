@@ -228,7 +228,10 @@ async def board_calendar(request: web.Request) -> web.Response:
         body=body,
         content_type="text/calendar",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{group.id}.ics"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{group.id}.ics"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

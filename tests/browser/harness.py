@@ -29,8 +29,8 @@ from facilitator.web.app import start
 from facilitator.web.auth import hash_password
 from facilitator.web.context import WebContext
 from facilitator.web.hub import EventHub
-from facilitator.web.position import publish_positions
 from facilitator.web.login import login_url
+from facilitator.web.position import publish_positions
 from facilitator.web.sessions import entry_for_plan
 from facilitator.zoom.events import Participant, ParticipantJoined, ParticipantJoinedBreakoutRoom
 

@@ -32,7 +32,9 @@ def test_board_facilitator_and_director_pages_pass_axe(server: LiveServer, conte
     assert serious_violations(page) == [], page.url
 
 
-def test_board_with_posts_closed_board_and_facilitator_with_posts_pass_axe(server: LiveServer, context: Any) -> None:
+def test_board_with_posts_closed_board_and_facilitator_with_posts_pass_axe(
+    server: LiveServer, context: Any
+) -> None:
     """The states the first check does not reach: posts with vote buttons and an answered badge,
     the confirmation shown, a wrong-room warning, and the read-only board after the breakout."""
     from playwright.sync_api import expect

@@ -19,7 +19,9 @@ def _seat_students(server: LiveServer, *group_ids: str) -> None:
             server.place(email, gid)
 
 
-def test_position_recovers_after_a_reconnect_and_across_a_slot_change(server: LiveServer, context: Any) -> None:
+def test_position_recovers_after_a_reconnect_and_across_a_slot_change(
+    server: LiveServer, context: Any
+) -> None:
     schedule = server.schedule
     slot1, slot2 = schedule.rotation.slots
     first = str(schedule.rotation.room_of("dr-okafor", 0))
@@ -70,8 +72,9 @@ def test_countdown_is_silent_and_only_the_slot_change_and_last_minute_are_announ
     assert page.locator("#countdown [aria-live], #now-text[aria-live]").count() == 0
     page.evaluate(
         """() => { window.__said = [];
-        new MutationObserver(() => window.__said.push(document.getElementById('announce').textContent))
-          .observe(document.getElementById('announce'), {childList: true, characterData: true, subtree: true}); }"""
+        const box = document.getElementById('announce');
+        new MutationObserver(() => window.__said.push(box.textContent))
+          .observe(box, {childList: true, characterData: true, subtree: true}); }"""
     )
     for seconds in (240, 200, 150, 90):  # the countdown changes, nothing is announced
         server.set_time(slot1.end - timedelta(seconds=seconds))

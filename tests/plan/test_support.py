@@ -15,7 +15,9 @@ from tests.plan.test_bad_plans import GOOD, line_of, problems, write
 
 SUPPORT = """\
 support:
-  - {name: Student counselling service, url: "https://wellbeing.example.edu/counselling", hours: "Mon-Fri 9-17"}
+  - name: Student counselling service
+    url: https://wellbeing.example.edu/counselling
+    hours: Mon-Fri 9-17
   - {name: 24/7 crisis line, phone: "+1 555 0199", hours: "24/7"}
 """
 
@@ -71,6 +73,8 @@ def test_fuzzed_support_sections_load_or_fail_cleanly(tmp_path: Path) -> None:
     assert outcomes["ok"] > 0 and outcomes["error"] > 0, outcomes
 
 
-@pytest.mark.parametrize("plan", sorted((Path(__file__).resolve().parents[2] / "session_plans").glob("*.yaml")))
+@pytest.mark.parametrize(
+    "plan", sorted((Path(__file__).resolve().parents[2] / "session_plans").glob("*.yaml"))
+)
 def test_every_bundled_plan_names_support(plan: Path) -> None:
     assert build_schedule(load_plan(plan)).session.support

@@ -109,7 +109,9 @@ async def test_fuzzed_sort_and_answered_inputs_never_fail_the_server(web_app: We
         assert resp.status == 200
         bodies = [junk, '{"answered": ' + junk + "}", "[1, 2]", "null", '{"answered": 1}']
         raw = rng.choice(bodies)
-        resp = await w.client.post(answered_path, data=raw.encode(), headers={"Content-Type": "application/json"})
+        resp = await w.client.post(
+            answered_path, data=raw.encode(), headers={"Content-Type": "application/json"}
+        )
         assert resp.status in (200, 400), (raw, resp.status)
         path_junk = "".join(rng.choice("0123456789abc-") for _ in range(rng.randint(1, 8)))
         resp = await w.client.post(w.facilitator_path("dr-marchetti") + f"/answered/{path_junk}")

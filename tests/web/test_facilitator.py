@@ -177,7 +177,10 @@ async def test_position_of_a_facilitator_not_in_the_meeting_at_a_slot_start(web_
     assert body["position"]["text"] == f"Moving to {due}: Zoom does not show you in the meeting yet."
     w.clock.set(SLOT1.start + timedelta(minutes=2))
     body = await (await w.client.get(w.facilitator_path("dr-okafor") + "/position")).json()
-    assert body["position"]["text"] == f"Zoom does not show you in the meeting; you are due in {due} since 14:00."
+    assert (
+        body["position"]["text"]
+        == f"Zoom does not show you in the meeting; you are due in {due} since 14:00."
+    )
 
 
 async def test_page_is_the_whole_briefing(web_app: Web) -> None:
@@ -201,8 +204,14 @@ async def test_page_is_the_whole_briefing(web_app: Web) -> None:
 @pytest.mark.parametrize(
     ("at", "expected"),
     [
-        (S.session.start + timedelta(minutes=5), "Now: Your talk: Failing my boards, and what came after (main room)"),
-        (S.session.start + timedelta(minutes=25), f"Now: Sharing plenary (main room) until 14:00, next: {OK1} at 14:00"),
+        (
+            S.session.start + timedelta(minutes=5),
+            "Now: Your talk: Failing my boards, and what came after (main room)",
+        ),
+        (
+            S.session.start + timedelta(minutes=25),
+            f"Now: Sharing plenary (main room) until 14:00, next: {OK1} at 14:00",
+        ),
     ],
 )
 async def test_now_text_during_the_own_talk(make_web: WebFactory, at: datetime, expected: str) -> None:
@@ -214,7 +223,9 @@ async def test_now_text_during_the_own_talk(make_web: WebFactory, at: datetime, 
 async def test_after_the_session_every_visited_room_stays_readable(web_app: Web) -> None:
     w = web_app
     first, second = room("dr-okafor", 0), room("dr-okafor", 1)
-    await w.client.post(w.board_path(first), json={"body": "kept after"}, headers={"Accept": "application/json"})
+    await w.client.post(
+        w.board_path(first), json={"body": "kept after"}, headers={"Accept": "application/json"}
+    )
     w.clock.set(S.session.end + timedelta(hours=2))
     html = await (await w.client.get(w.facilitator_path("dr-okafor"))).text()
     for gid in (first, second):
@@ -225,7 +236,9 @@ async def test_after_the_session_every_visited_room_stays_readable(web_app: Web)
 async def test_facilitator_marks_a_post_answered_and_the_board_sees_it(web_app: Web) -> None:
     w = web_app
     mine = room("dr-okafor", 0)
-    resp = await w.client.post(w.board_path(mine), json={"body": "q?"}, headers={"Accept": "application/json"})
+    resp = await w.client.post(
+        w.board_path(mine), json={"body": "q?"}, headers={"Accept": "application/json"}
+    )
     cid = (await resp.json())["contribution"]["id"]
     board_stream = await w.client.get(w.board_path(mine) + "/events")
     path = w.facilitator_path("dr-okafor") + f"/answered/{cid}"
@@ -238,7 +251,9 @@ async def test_facilitator_marks_a_post_answered_and_the_board_sees_it(web_app: 
     assert "Answered" in await (await w.client.get(w.board_path(mine))).text()
     # a room she never visits, a bad body, an unknown post: clear 4xx, nothing changes
     other = next(g.id for g in S.groups if g.id not in (room("dr-okafor", 0), room("dr-okafor", 1)))
-    resp = await w.client.post(w.board_path(other), json={"body": "x"}, headers={"Accept": "application/json"})
+    resp = await w.client.post(
+        w.board_path(other), json={"body": "x"}, headers={"Accept": "application/json"}
+    )
     foreign = (await resp.json())["contribution"]["id"]
     assert (await w.client.post(w.facilitator_path("dr-okafor") + f"/answered/{foreign}")).status == 404
     assert (await w.client.post(path, json={"answered": "yes"})).status == 400
