@@ -28,6 +28,7 @@
   const countdown = document.getElementById("countdown");
   let recheck = positionBox && positionBox.dataset.recheck ? Number(positionBox.dataset.recheck) : null;
   let fetching = false;
+  let retryAt = 0;
   let lastStop;  // undefined until the first tick: the first state is not announced
   let minuteMarkFor = null;
 
@@ -64,7 +65,7 @@
   }
 
   function refreshPosition() {
-    if (fetching) { return; }
+    if (fetching || performance.now() < retryAt) { return; }
     fetching = true;
     fetch("/f/" + token + "/position", { headers: { Accept: "application/json" }, cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -72,7 +73,7 @@
         fetching = false;
         if (data) { showPosition(data.position); }
       })
-      .catch(function () { fetching = false; });
+      .catch(function () { fetching = false; retryAt = performance.now() + 5000; });  // offline: ask again in 5 s
   }
 
   function tick() {
@@ -103,9 +104,11 @@
     // Assistive technology hears the stop change and the one-minute mark, never every second.
     if (lastStop !== undefined && current !== lastStop) { say(text); }
     lastStop = current;
+    // The one-minute mark is announced once per stop, and only if the page saw it coming.
     const target = current || next;
-    if (target && left !== null && left <= 60 && left > 0 && minuteMarkFor !== target) {
-      minuteMarkFor = target;
+    if (target && left !== null && left > 60) { minuteMarkFor = target; }
+    if (target && left !== null && left <= 60 && left > 0 && minuteMarkFor === target) {
+      minuteMarkFor = null;
       say(current ? "One minute left in " + current.label + "." : next.label + " starts in one minute.");
     }
     if (clockNow && clockFormat) { clockNow.textContent = "now " + clockFormat.format(new Date(now * 1000)); }
@@ -159,7 +162,7 @@
     answered: function (d) { Live.setAnswered(document, d.id, d.answered); },
     hide: function (d) { Live.remove(document, d.id); },
     position: showPosition
-  }, resync, refreshPosition);
+  }, resync, function () { retryAt = 0; refreshPosition(); });  // every (re)connection asks again
   tick();
   setInterval(tick, 250);
 })();
