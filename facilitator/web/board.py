@@ -19,8 +19,8 @@ from facilitator.schedule.model import Group
 from facilitator.web import board_view, contributions
 from facilitator.web.auth import derive_key
 from facilitator.web.common import POST_LIMITER, ctx_of, session_or_404, verify_link
-from facilitator.web.context import SessionEntry
-from facilitator.web.hub import room_topic
+from facilitator.web.context import SessionEntry, clock_rate
+from facilitator.web.hub import CLOCK_TOPIC, room_topic
 from facilitator.web.sse import stream
 
 VOTER_COOKIE = "board_voter"
@@ -76,6 +76,7 @@ async def _render(
     tz = entry.schedule.session.timezone
     sort = board_view.sort_of(request.query.get("sort"))
     closed = board_view.is_closed(entry.schedule, ctx.now())
+    closes = board_view.closes_at(entry.schedule)
     response = aiohttp_jinja2.render_template(
         "board.html",
         request,
@@ -87,6 +88,9 @@ async def _render(
             "sort": sort,
             "closed": closed,
             "closed_text": board_view.closed_reason(entry.schedule),
+            "closes": closes.timestamp() if closes else "",
+            "server_now": ctx.now().timestamp(),
+            "rate": clock_rate(ctx.clock),
             "who_sees": board_view.WHO_SEES,
             "support": board_view.support_lines(entry.schedule.session),
             "error": error,
@@ -209,7 +213,8 @@ async def board_list(request: web.Request) -> web.Response:
 
 async def board_events(request: web.Request) -> web.StreamResponse:
     entry, group = _room(request)
-    return await stream(request, [room_topic(entry.id, group.id)])
+    # The app clock too, so an open board turns read-only when the breakout ends.
+    return await stream(request, [room_topic(entry.id, group.id), CLOCK_TOPIC])
 
 
 async def board_calendar(request: web.Request) -> web.Response:

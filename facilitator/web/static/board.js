@@ -41,7 +41,10 @@
 
   function close(reason) {
     closed = true;
-    if (form) { form.hidden = true; }
+    if (form) {  // a half-written post stays visible (to copy), but can no longer be sent
+      body.readOnly = true;
+      form.querySelectorAll("button").forEach(function (b) { b.hidden = true; });
+    }
     show(closedBox, reason);
     list.querySelectorAll("form.vote-form").forEach(function (f) {
       const li = f.closest("li");
@@ -126,7 +129,16 @@
       });
   }
 
+  // The board closes when the breakout ends, by the app's clock (pushed over the stream).
+  const clock = Live.clock(Number(root.dataset.now), Number(root.dataset.rate));
+  const closes = root.dataset.closes ? Number(root.dataset.closes) : null;
+  function checkClosing() {
+    if (!closed && closes !== null && clock.now() >= closes) { close(root.dataset.closedText || ""); }
+  }
+  setInterval(checkClosing, 1000);
+
   Live.connect("/b/" + token + "/events", {
+    clock: function (d) { clock.set(d.now, d.rate); checkClosing(); },
     contribution: add,
     vote: function (d) { Live.setVotes(document, d.id, d.votes); if (sort === "votes") { applySort(); } },
     answered: function (d) { Live.setAnswered(document, d.id, d.answered); },
