@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "facilitator"
 
 # Shared basics at the top level of `facilitator/`: anyone may import them.
-BASICS = {"clock", "config", "links", "exports", "retry_after"}
+BASICS = {"clock", "config", "links", "exports", "calendars", "retry_after"}
 # Which first-level packages each package may import (besides itself and the basics).
 ALLOWED: dict[str, set[str]] = {
     "plan": set(),

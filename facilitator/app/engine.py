@@ -23,6 +23,7 @@ from facilitator.delivery.channels.email import EmailChannel
 from facilitator.delivery.channels.webhook import WebhookChannel
 from facilitator.delivery.channels.zoom_chat import ZoomChatChannel
 from facilitator.delivery.context import MessageContextBuilder, MessageRenderer
+from facilitator.delivery.invites import InvitationCalendars
 from facilitator.delivery.outbox import record_session
 from facilitator.delivery.render import Renderer, RenderError
 from facilitator.delivery.runner import DeliveryEvent, Runner
@@ -126,8 +127,16 @@ class Engine:
         await self.store.save_survey_codes(sid, schedule.session.study, codes)
         live = LiveRoomState.from_schedule(schedule, str(meeting.meeting_id) if meeting else None)
         watcher = EscalationWatcher(schedule, live, self.clock, self._enqueue)
+        record = await self.store.get_session(sid)
+        calendars = InvitationCalendars(schedule, self.clock, record.plan_revision if record else 0)
         handle = SessionHandle(
-            schedule, builder, MessageRenderer(self.renderer, builder), live, watcher, meeting, join_urls
+            schedule,
+            builder,
+            MessageRenderer(self.renderer, builder, calendars),
+            live,
+            watcher,
+            meeting,
+            join_urls,
         )
         handle.tasks.append(watcher.start())
         self.handles[sid] = handle

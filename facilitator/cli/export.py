@@ -20,6 +20,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from facilitator.exports import facilitator_calendar, zoom_preassign_csv
 
     err = Console(stderr=True, highlight=False)
@@ -33,7 +35,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for fac in schedule.facilitators:
             target = folder / f"{fac.id}.ics"
-            target.write_bytes(facilitator_calendar(schedule, fac.id))
+            # No database here: revision 0. A running session's own link serves its revision.
+            target.write_bytes(facilitator_calendar(schedule, fac.id, dtstamp=datetime.now(UTC)))
             out.print(f"wrote {target}")
     if args.zoom_csv:
         target = Path(args.zoom_csv)

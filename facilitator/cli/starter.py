@@ -74,6 +74,12 @@ messages:
     items:
       - {{title: Counselling service, url: "https://wellbeing.example.edu/counselling"}}
   # focus_group: {{send: +14d, url: "https://survey.example.edu/focus"}}
+
+support:                 # shown on every board and in the follow-up email; a phone, a url or both
+  - name: Student counselling service
+    url: https://wellbeing.example.edu/counselling
+    hours: Mon-Fri 9-17
+  - {{name: 24/7 crisis line, phone: "+1 555 0199", hours: "24/7"}}
 """
 
 STARTER_ROSTER = """\

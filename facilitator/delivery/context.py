@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from facilitator.delivery.channels.base import Rendered
+from facilitator.delivery.invites import InvitationCalendars
 from facilitator.delivery.render import Renderer, RenderError
 from facilitator.links import LinkSigner, link_expiry
 from facilitator.schedule.model import FacilitatorInfo, Schedule, StudentInfo
@@ -135,6 +137,9 @@ class MessageContextBuilder:
         ctx.update(time_fields("session_start", session.start, tz))
         ctx.update(time_fields("session_end", session.end, tz))
         ctx["board_moderated"] = session.board_moderation
+        ctx["support"] = [
+            {"name": c.name, "phone": c.phone, "url": c.url, "hours": c.hours} for c in session.support
+        ]
         for key, value in list(ctx.items()):
             if isinstance(value, str) and _ISO_UTC.match(value):
                 try:
@@ -174,6 +179,7 @@ class MessageContextBuilder:
             ctx.setdefault("group_id", group.id)
             ctx.setdefault("group_name", group.name)
             ctx["board_url"] = self._link("board", sid, group.id)
+            ctx["calendar_url"] = f"{ctx['board_url']}/calendar.ics"
         join_url = self._join_urls.get(normalise_email(student.email), self._fallback_join_url)
         if join_url is not None:
             ctx["join_url"] = join_url
@@ -262,12 +268,22 @@ class MessageRenderer:
     one message with it and carries on.
     """
 
-    def __init__(self, renderer: Renderer, builder: MessageContextBuilder) -> None:
+    def __init__(
+        self, renderer: Renderer, builder: MessageContextBuilder, calendars: InvitationCalendars | None = None
+    ) -> None:
         self.renderer = renderer
         self.builder = builder
+        self.calendars = calendars
 
     def render(self, message: MessageLike) -> Rendered:
-        return self.renderer.render(message.template, self.builder.build(message))
+        ctx = self.builder.build(message)
+        rendered = self.renderer.render(message.template, ctx)
+        if self.calendars is None:
+            return rendered
+        invite = self.calendars.for_message(
+            str(message.kind), str(message.audience), message.recipient_id or message.recipient, ctx
+        )
+        return rendered if invite is None else replace(rendered, calendar=invite)
 
     async def __call__(self, message: MessageLike) -> Rendered:
         return self.render(message)

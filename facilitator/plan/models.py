@@ -257,6 +257,25 @@ class Resources(Strict):
     items: list[Resource] = Field(min_length=1)
 
 
+class SupportContact(Strict):
+    """Somewhere a student can turn (the school's counselling service, a crisis line).
+
+    The topic is mental health: the board and the follow-up email name these, so a student who
+    is shaken by the session knows where to go without searching for it.
+    """
+
+    name: str = Field(min_length=1, max_length=120)
+    phone: str | None = Field(None, min_length=1, max_length=40)
+    url: str | None = Field(None, pattern=r"^https?://\S+$", max_length=500)
+    hours: str | None = Field(None, min_length=1, max_length=80, description="e.g. `24/7` or `Mon-Fri 9-17`")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> SupportContact:
+        if self.phone is None and self.url is None:
+            raise ValueError("give a `phone` or a `url` (or both), so a student can reach it")
+        return self
+
+
 class FocusGroup(Strict):
     send: WhenField
     url: str | None = None
@@ -294,3 +313,4 @@ class Plan(Strict):
     students: Students
     phases: list[Phase] = Field(min_length=1)
     messages: Messages = Messages()
+    support: list[SupportContact] = Field(default_factory=list, max_length=10)

@@ -25,6 +25,7 @@ from facilitator.schedule.model import (
     SessionSummary,
     Slot,
     StudentInfo,
+    SupportContact,
     Visit,
 )
 from facilitator.schedule.rotation import (
@@ -65,6 +66,7 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
         board_moderation=plan.messages.board.moderation,
         board_chat_prefix=plan.messages.board.zoom_chat_prefix,
         board_posts_per_minute=plan.messages.board.posts_per_minute,
+        support=tuple(SupportContact(c.name, c.phone, c.url, c.hours) for c in plan.support),
     )
     facilitators = tuple(
         FacilitatorInfo(

@@ -45,6 +45,16 @@ class MessageKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class SupportContact:
+    """A support resource the plan names (shown on the board and in the follow-up email)."""
+
+    name: str
+    phone: str | None = None
+    url: str | None = None
+    hours: str | None = None
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     id: str  # stable slug: title + local start date
     title: str
@@ -58,6 +68,7 @@ class SessionSummary:
     board_moderation: bool = False
     board_chat_prefix: str | None = None
     board_posts_per_minute: int = 6
+    support: tuple[SupportContact, ...] = ()
 
 
 @dataclass(frozen=True)

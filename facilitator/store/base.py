@@ -35,6 +35,7 @@ class SessionRecord:
     end: datetime
     status: str  # "active" | "finished" | "cancelled"
     created_at: datetime
+    plan_revision: int = 0  # raised on every plan change: the calendars' SEQUENCE
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Contribution:
     created_at: datetime
     hidden: bool  # hidden by moderation (or awaiting approval when the plan moderates)
     votes: int
+    answered: bool = False  # a facilitator marked it answered (shown on the board)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,9 @@ class Store(Protocol):
         self, session_id: str, group_id: str | None = None, include_hidden: bool = False
     ) -> list[Contribution]: ...
     async def set_contribution_hidden(self, session_id: str, contribution_id: int, hidden: bool) -> bool: ...
+    async def set_contribution_answered(
+        self, session_id: str, contribution_id: int, answered: bool
+    ) -> bool: ...
     async def add_vote(self, contribution_id: int, voter_hash: str) -> bool: ...
 
     # audit log

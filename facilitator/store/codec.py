@@ -99,6 +99,7 @@ def to_session(row: sqlite3.Row) -> SessionRecord:
         end=parse_ts(row["end"]),
         status=row["status"],
         created_at=parse_ts(row["created_at"]),
+        plan_revision=row["plan_revision"],
     )
 
 
@@ -131,6 +132,7 @@ def to_contribution(row: sqlite3.Row) -> Contribution:
         created_at=parse_ts(row["created_at"]),
         hidden=bool(row["hidden"]),
         votes=row["votes"],
+        answered=bool(row["answered"]),
     )
 
 

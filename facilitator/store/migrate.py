@@ -41,7 +41,7 @@ def migrate(conn: sqlite3.Connection, available: tuple[Migration, ...] | None = 
     for step in steps:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if current_version(conn) >= step.version:
+            if conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (step.version,)).fetchone():
                 conn.execute("ROLLBACK")
                 continue
             for statement in step.statements:

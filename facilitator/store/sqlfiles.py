@@ -76,7 +76,9 @@ def queries() -> dict[str, str]:
 
 @cache
 def migrations() -> tuple[Migration, ...]:
-    """Every migration file, in version order; versions must run 1, 2, 3, ... without gaps."""
+    """Every migration file, in version order. Versions are unique and may leave gaps: parallel
+    branches each take their own range of numbers, and `migrate` applies every version a
+    database has not recorded, whatever its neighbours."""
     found: list[Migration] = []
     for entry in _sql_dir().joinpath("migrations").iterdir():
         match = _MIGRATION.match(entry.name)
@@ -85,7 +87,8 @@ def migrations() -> tuple[Migration, ...]:
         text = entry.read_text(encoding="utf-8")
         found.append(Migration(int(match.group(1)), match.group(2), tuple(split_statements(text))))
     found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise ValueError(f"migration versions must be 1..n without gaps; found {migration.version}")
+    versions = [m.version for m in found]
+    duplicate = next((v for v in versions if versions.count(v) > 1), None)
+    if duplicate is not None or (versions and versions[0] < 1):
+        raise ValueError(f"migration versions must be unique and start at 1 or above; found {versions}")
     return tuple(found)

@@ -133,6 +133,10 @@ class SqliteStore(SqliteOutbox):
         params = {"session_id": session_id, "id": contribution_id, "hidden": int(hidden)}
         return self._run("set_contribution_hidden", params).rowcount == 1
 
+    async def set_contribution_answered(self, session_id: str, contribution_id: int, answered: bool) -> bool:
+        params = {"session_id": session_id, "id": contribution_id, "answered": int(answered)}
+        return self._run("set_contribution_answered", params).rowcount == 1
+
     async def add_vote(self, contribution_id: int, voter_hash: str) -> bool:
         """One vote per voter per contribution; False for a repeat (or an unknown contribution)."""
         with self._tx():

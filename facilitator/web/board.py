@@ -13,13 +13,14 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from facilitator.calendars import detailed_calendar, room_attendee
 from facilitator.links import Audience
 from facilitator.schedule.model import Group
-from facilitator.web import contributions
+from facilitator.web import board_view, contributions
 from facilitator.web.auth import derive_key
 from facilitator.web.common import POST_LIMITER, ctx_of, session_or_404, verify_link
-from facilitator.web.context import SessionEntry
-from facilitator.web.hub import room_topic
+from facilitator.web.context import SessionEntry, clock_rate
+from facilitator.web.hub import CLOCK_TOPIC, room_topic
 from facilitator.web.sse import stream
 
 VOTER_COOKIE = "board_voter"
@@ -73,6 +74,9 @@ async def _render(
     ctx = ctx_of(request)
     items = await ctx.store.list_contributions(entry.id, group.id)
     tz = entry.schedule.session.timezone
+    sort = board_view.sort_of(request.query.get("sort"))
+    closed = board_view.is_closed(entry.schedule, ctx.now())
+    closes = board_view.closes_at(entry.schedule)
     response = aiohttp_jinja2.render_template(
         "board.html",
         request,
@@ -80,7 +84,15 @@ async def _render(
             "session": entry.schedule.session,
             "group": group,
             "token": request.match_info["token"],
-            "items": [contributions.as_json(c, tz) for c in sorted(items, key=lambda c: c.id)],
+            "items": [contributions.as_json(c, tz) for c in board_view.ordered(items, sort)],
+            "sort": sort,
+            "closed": closed,
+            "closed_text": board_view.closed_reason(entry.schedule),
+            "closes": closes.timestamp() if closes else "",
+            "server_now": ctx.now().timestamp(),
+            "rate": clock_rate(ctx.clock),
+            "who_sees": board_view.WHO_SEES,
+            "support": board_view.support_lines(entry.schedule.session),
             "error": error,
             "notice": notice,
             "draft": draft,
@@ -114,10 +126,20 @@ def _too_many(request: web.Request, retry_after: float) -> web.HTTPTooManyReques
     )
 
 
+async def _closed(request: web.Request, entry: SessionEntry, group: Group, as_json: bool) -> web.Response:
+    """After the breakout the board is read-only: a 409 that says so (the page, or JSON)."""
+    reason = board_view.closed_reason(entry.schedule)
+    if as_json:
+        return web.json_response({"error": reason, "closed": True}, status=409)
+    return await _render(request, entry, group, error=reason, status=409)
+
+
 async def board_post(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     entry, group = _room(request)
     as_json = _wants_json(request)
+    if board_view.is_closed(entry.schedule, ctx.now()):
+        return await _closed(request, entry, group, as_json)
     raw: Any
     if request.content_type == "application/json":
         try:
@@ -158,6 +180,8 @@ async def board_post(request: web.Request) -> web.StreamResponse:
 async def board_vote(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     entry, group = _room(request)
+    if board_view.is_closed(entry.schedule, ctx.now()):
+        return await _closed(request, entry, group, _wants_json(request))
     try:
         cid = int(request.match_info["cid"])
     except ValueError:
@@ -189,7 +213,31 @@ async def board_list(request: web.Request) -> web.Response:
 
 async def board_events(request: web.Request) -> web.StreamResponse:
     entry, group = _room(request)
-    return await stream(request, [room_topic(entry.id, group.id)])
+    # The app clock too, so an open board turns read-only when the breakout ends.
+    return await stream(request, [room_topic(entry.id, group.id), CLOCK_TOPIC])
+
+
+async def board_calendar(request: web.Request) -> web.Response:
+    """The room's day as a calendar file (plenaries and this room), for students who did not
+    take the emailed invitation. Per room, like the link: it names no student."""
+    ctx = ctx_of(request)
+    entry, group = _room(request)
+    record = await ctx.store.get_session(entry.id)
+    body = detailed_calendar(
+        entry.schedule,
+        room_attendee(entry.schedule, group.id),
+        sequence=record.plan_revision if record else 0,
+        dtstamp=ctx.now(),
+    )
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{group.id}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def routes() -> list[web.RouteDef]:
@@ -198,5 +246,6 @@ def routes() -> list[web.RouteDef]:
         web.post("/b/{token}", board_post, name="board_post"),
         web.get("/b/{token}/contributions", board_list, name="board_list"),
         web.get("/b/{token}/events", board_events, name="board_events"),
+        web.get("/b/{token}/calendar.ics", board_calendar, name="board_calendar"),
         web.post("/b/{token}/vote/{cid}", board_vote, name="board_vote"),
     ]

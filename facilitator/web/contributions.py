@@ -44,6 +44,7 @@ def as_json(c: Contribution, tz: str) -> dict[str, Any]:
         "time_label": hhmm(c.created_at, tz),
         "votes": c.votes,
         "hidden": c.hidden,
+        "answered": c.answered,
     }
 
 
@@ -106,3 +107,17 @@ async def moderate(ctx: WebContext, entry: SessionEntry, cid: int, hidden: bool)
         shown = as_json(c, entry.schedule.session.timezone) | {"hidden": False}
         ctx.hub.publish_room(sid, c.group_id, "contribution", shown)
     return True
+
+
+async def mark_answered(
+    ctx: WebContext, entry: SessionEntry, group_ids: list[str], cid: int, answered: bool
+) -> Contribution | None:
+    """A facilitator marks a post of one of their rooms answered (or not); the room's board
+    shows it live. None when the post is not a visible post of those rooms."""
+    sid = entry.id
+    c = await find(ctx, sid, None, cid, include_hidden=False)
+    if c is None or c.group_id not in group_ids:
+        return None
+    await ctx.store.set_contribution_answered(sid, cid, answered)
+    ctx.hub.publish_room(sid, c.group_id, "answered", {"id": cid, "group": c.group_id, "answered": answered})
+    return await find(ctx, sid, c.group_id, cid, include_hidden=False)

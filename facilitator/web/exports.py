@@ -15,6 +15,7 @@ from aiohttp import web
 
 from facilitator.exports import facilitator_calendar, zoom_preassign_csv
 from facilitator.web.common import ctx_of, iso
+from facilitator.web.facilitator_page import join_url_of, plan_revision
 from facilitator.web.login import require_director
 from facilitator.web.sessions import entry_or_404
 
@@ -78,7 +79,14 @@ async def calendar_ics(request: web.Request) -> web.Response:
     fid = request.match_info["fid"]
     if fid not in {f.id for f in entry.schedule.facilitators}:
         raise web.HTTPNotFound(reason="This session has no such facilitator.")
-    return _download(facilitator_calendar(entry.schedule, fid), f"{fid}.ics", "text/calendar")
+    body = facilitator_calendar(
+        entry.schedule,
+        fid,
+        sequence=await plan_revision(ctx, entry.id),
+        dtstamp=ctx.now(),
+        join_url=await join_url_of(ctx, entry, entry.schedule.facilitator(fid)),
+    )
+    return _download(body, f"{fid}.ics", "text/calendar")
 
 
 def routes() -> list[web.RouteDef]:

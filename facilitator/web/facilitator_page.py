@@ -1,9 +1,12 @@
 """The facilitator's page: where am I due now, where next, how long left, and my room's questions.
 
-Opened from the personal link in their cues (no login). The server renders the whole itinerary
-with each stop's times in the facilitator's own zone; a small script picks the current stop from
-the app's clock (pushed over the event stream), runs the countdown and shows the current room's
-anonymous contributions, which arrive live.
+Opened from the personal link in their cues (no login), it is the physician's whole briefing:
+their personal Zoom join link, how to move between rooms, the itinerary (their own talk
+included) with each stop's times in their own zone, the room's prompt and its anonymous posts.
+A small script picks the current stop from the app's clock (pushed over the event stream), runs
+the countdown, shows the current room's posts as they arrive, and asks the server where Zoom
+sees them on every (re)connection and at every slot boundary (see position.py). After the
+session every room they visited stays readable.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from facilitator.web import contributions
 from facilitator.web.common import ctx_of, hhmm, iso, local, session_or_404, verify_link
 from facilitator.web.context import SessionEntry, clock_rate
 from facilitator.web.hub import CLOCK_TOPIC, room_topic
-from facilitator.web.itinerary import current_and_next, itinerary, visited_groups
+from facilitator.web.itinerary import Stop, current_and_next, itinerary, visited_groups
 from facilitator.web.position import position, position_topic
 from facilitator.web.sse import stream
 
@@ -52,6 +55,25 @@ def now_text(entry: SessionEntry, person: FacilitatorInfo, stops: list[Any], now
     return text[0].upper() + text[1:]
 
 
+async def join_url_of(ctx: Any, entry: SessionEntry, person: FacilitatorInfo) -> str | None:
+    """Their personal Zoom join link (from provisioning), else the meeting's, else None."""
+    registrants = await ctx.store.load_registrants(entry.id)
+    mine = {email.lower(): r for email, r in registrants.items()}.get(person.email.lower())
+    if mine is not None:
+        return str(mine.join_url)
+    meeting = await ctx.store.load_meeting(entry.id)
+    return None if meeting is None else str(meeting.join_url)
+
+
+def _focus(stops: list[Stop], now: Any) -> str | None:
+    """The room whose posts show: the current room, else the next one; None after the last room
+    (then every room they visited shows, read-only)."""
+    current, _ = current_and_next(stops, now)
+    if current is not None and current.group_id:
+        return current.group_id
+    return next((s.group_id for s in stops if s.group_id and s.start > now), None)
+
+
 async def facilitator_page(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     entry, person = _person(request)
@@ -59,8 +81,8 @@ async def facilitator_page(request: web.Request) -> web.Response:
     tz = person.timezone
     now = ctx.now()
     stops = itinerary(schedule, person.id)
-    current, upcoming = current_and_next(stops, now)
-    focus = current if current and current.group_id else upcoming if upcoming and upcoming.group_id else None
+    current, _ = current_and_next(stops, now)
+    focus = _focus(stops, now)
     rooms = []
     for gid in visited_groups(schedule, person.id):
         group = schedule.group(gid)
@@ -68,7 +90,7 @@ async def facilitator_page(request: web.Request) -> web.Response:
         rooms.append(
             {
                 "group": group,
-                "visible": focus is not None and focus.group_id == gid,
+                "visible": focus is None or focus == gid,
                 "items": [contributions.as_json(c, tz) for c in sorted(items, key=lambda c: c.id)],
             }
         )
@@ -96,6 +118,7 @@ async def facilitator_page(request: web.Request) -> web.Response:
             ],
             "rooms": rooms,
             "position": position(entry, person.id, now),
+            "join_url": await join_url_of(ctx, entry, person),
             "server_now": now.timestamp(),
             "rate": clock_rate(ctx.clock),
             "tz": tz,
@@ -112,6 +135,18 @@ async def facilitator_events(request: web.Request) -> web.StreamResponse:
     return await stream(request, [*topics, position_topic(entry.id, person.id), CLOCK_TOPIC])
 
 
+async def facilitator_position(request: web.Request) -> web.Response:
+    """Where Zoom sees them now and when to ask again: fetched on every (re)connection and at
+    every slot boundary, so the page never keeps a state that time has made wrong."""
+    ctx = ctx_of(request)
+    entry, person = _person(request)
+    now = ctx.now()
+    return web.json_response(
+        {"now": now.timestamp(), "position": position(entry, person.id, now)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 async def facilitator_contributions(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     entry, person = _person(request)
@@ -123,10 +158,49 @@ async def facilitator_contributions(request: web.Request) -> web.Response:
     return web.json_response({"rooms": out}, headers={"Cache-Control": "no-store"})
 
 
-async def facilitator_ics(request: web.Request) -> web.Response:
+async def facilitator_answered(request: web.Request) -> web.Response:
+    """Mark one of their rooms' posts answered (JSON `{"answered": true|false}`; default true)."""
+    ctx = ctx_of(request)
     entry, person = _person(request)
-    page = ctx_of(request).signer.url(f"/f/{request.match_info['token']}")
-    body = facilitator_calendar(entry.schedule, person.id, page_url=page)
+    try:
+        cid = int(request.match_info["cid"])
+    except ValueError:
+        raise web.HTTPNotFound(reason="There is no such post in your rooms.") from None
+    answered = True
+    if request.content_type == "application/json":
+        try:
+            data = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(reason="The request body is not JSON.") from None
+        value = data.get("answered", True) if isinstance(data, dict) else None
+        if not isinstance(value, bool):
+            raise web.HTTPBadRequest(reason="`answered` must be true or false.")
+        answered = value
+    rooms = visited_groups(entry.schedule, person.id)
+    updated = await contributions.mark_answered(ctx, entry, rooms, cid, answered)
+    if updated is None:
+        raise web.HTTPNotFound(reason="There is no such post in your rooms.")
+    return web.json_response({"id": cid, "answered": updated.answered})
+
+
+async def plan_revision(ctx: Any, session_id: str) -> int:
+    """The session's plan revision (the calendars' SEQUENCE); 0 before any change."""
+    record = await ctx.store.get_session(session_id)
+    return 0 if record is None else int(record.plan_revision)
+
+
+async def facilitator_ics(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    entry, person = _person(request)
+    page = ctx.signer.url(f"/f/{request.match_info['token']}")
+    body = facilitator_calendar(
+        entry.schedule,
+        person.id,
+        page_url=page,
+        sequence=await plan_revision(ctx, entry.id),
+        dtstamp=ctx.now(),
+        join_url=await join_url_of(ctx, entry, person),
+    )
     return web.Response(
         body=body,
         content_type="text/calendar",
@@ -142,6 +216,8 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get("/f/{token}", facilitator_page, name="facilitator"),
         web.get("/f/{token}/events", facilitator_events, name="facilitator_events"),
+        web.get("/f/{token}/position", facilitator_position, name="facilitator_position"),
         web.get("/f/{token}/contributions", facilitator_contributions, name="facilitator_contributions"),
+        web.post("/f/{token}/answered/{cid}", facilitator_answered, name="facilitator_answered"),
         web.get("/f/{token}/calendar.ics", facilitator_ics, name="facilitator_ics"),
     ]

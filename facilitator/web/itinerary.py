@@ -16,20 +16,27 @@ from facilitator.schedule.model import Schedule
 class Stop:
     start: datetime
     end: datetime
-    label: str  # "Group 3", "Plenary (main room)", "No visit: free slot"
-    kind: str  # room | plenary | break | free
+    label: str  # "Group 3", "Plenary (main room)", "Your talk: ...", "No visit: free slot"
+    kind: str  # room | plenary | talk | break | free
     group_id: str | None = None
     prompt: str | None = None
 
 
 def itinerary(schedule: Schedule, facilitator_id: str) -> list[Stop]:
-    """The facilitator's stops in time order: plenaries, breaks and one stop per rotation slot."""
+    """The facilitator's stops in time order: plenaries, their own talks, breaks, one stop per slot.
+
+    A talk lies inside its plenary; at equal starts the longer stop comes first, so the plenary
+    reads as the container and the talk as the part of it that is theirs.
+    """
     stops: list[Stop] = []
     for phase in schedule.phases:
         if phase.kind == "plenary":
             stops.append(Stop(phase.start, phase.end, f"{phase.title} (main room)", "plenary"))
         elif phase.kind == "break":
             stops.append(Stop(phase.start, phase.end, phase.title, "break"))
+    for item in schedule.timeline:
+        if item.kind == "talk" and item.speaker == facilitator_id:
+            stops.append(Stop(item.start, item.end, f"Your talk: {item.title} (main room)", "talk"))
     for slot in schedule.rotation.slots:
         gid = schedule.rotation.room_of(facilitator_id, slot.index)
         if gid is None:
@@ -37,14 +44,15 @@ def itinerary(schedule: Schedule, facilitator_id: str) -> list[Stop]:
         else:
             group = schedule.group(gid)
             stops.append(Stop(slot.start, slot.end, group.name, "room", gid, group.prompt))
-    return sorted(stops, key=lambda s: (s.start, s.end))
+    return sorted(stops, key=lambda s: (s.start, s.start - s.end))
 
 
 def current_and_next(stops: list[Stop], now: datetime) -> tuple[Stop | None, Stop | None]:
-    """The stop running at `now` (None between stops) and the first one starting after it."""
-    current = next((s for s in stops if s.start <= now < s.end), None)
-    after = current.end if current else now
-    upcoming = next((s for s in stops if s.start >= after and s is not current), None)
+    """The stop running at `now` (the shortest one: a talk within its plenary; None between
+    stops) and the first one starting after `now` that is not running already."""
+    running = [s for s in stops if s.start <= now < s.end]
+    current = min(running, key=lambda s: s.end - s.start) if running else None
+    upcoming = next((s for s in stops if s.start > now and s is not current), None)
     return current, upcoming
 
 

@@ -28,8 +28,11 @@ from facilitator.store.sqlite import SqliteStore
 from facilitator.web.app import start
 from facilitator.web.auth import hash_password
 from facilitator.web.context import WebContext
+from facilitator.web.hub import EventHub
 from facilitator.web.login import login_url
+from facilitator.web.position import publish_positions
 from facilitator.web.sessions import entry_for_plan
+from facilitator.zoom.events import Participant, ParticipantJoined, ParticipantJoinedBreakoutRoom
 
 REPO = Path(__file__).resolve().parents[2]
 PLAN = REPO / "session_plans" / "shared-living-experiences.yaml"
@@ -147,6 +150,54 @@ class LiveServer:
     def login_url(self, next_path: str = "/sessions") -> str:
         assert self.ctx is not None
         return login_url(self.ctx, next_path)
+
+    def restart_web(self, between: Callable[[], None] | None = None) -> None:
+        """Stop the web server (every open event stream drops), run `between` while it is down
+        (on the server's loop: use `place_now`, not `place`), and serve again on the same port:
+        what a page sees when the network or the server blips."""
+
+        async def bounce() -> None:
+            assert self._runner is not None and self.ctx is not None
+            self.ctx.hub.close()  # end the open streams first: a graceful shutdown waits for them
+            await self._runner.cleanup()
+            if between is not None:
+                between()
+            self.ctx.hub = EventHub()
+            self._runner = await start(self.ctx, "127.0.0.1", self.port)
+
+        self.call(bounce)
+
+    def place(self, email: str, group_id: str | None, *, publish: bool = True) -> None:
+        """Zoom says `email` joined the breakout room of `group_id` (None: the main room), as a
+        webhook would; `publish=False` changes the live state without telling open pages."""
+        self.call(lambda: self.place_now(email, group_id, publish=publish))
+
+    def place_now(self, email: str, group_id: str | None, *, publish: bool = True) -> None:
+        """`place`, for code already running on the server's loop."""
+        assert self.ctx is not None
+        ctx = self.ctx
+        entry = ctx.sessions.get(self.schedule.session.id)
+        assert entry is not None and entry.live is not None
+        who = Participant(user_id=f"u-{email}", user_name="Test Person", email=email.lower())
+        common = {
+            "event_ts": ctx.now(),
+            "account_id": "acct",
+            "meeting_id": "85012345678",
+            "meeting_uuid": "m-uuid",
+        }
+        if group_id is None:
+            entry.live.apply(ParticipantJoined(event="meeting.participant_joined", participant=who, **common))
+        else:
+            entry.live.apply(
+                ParticipantJoinedBreakoutRoom(
+                    event="meeting.participant_joined_breakout_room",
+                    breakout_room_uuid=f"uuid-{group_id}",
+                    participant=who,
+                    **common,
+                )
+            )
+        if publish:
+            publish_positions(ctx.hub, entry, ctx.now())
 
     def set_time(self, when: datetime) -> None:
         clock = self.clock

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.browser.axe import serious_violations
@@ -29,3 +30,59 @@ def test_board_facilitator_and_director_pages_pass_axe(server: LiveServer, conte
     page.goto(f"{server.url}/sessions/{server.schedule.session.id}")
     assert page.locator("h1").count() == 1
     assert serious_violations(page) == [], page.url
+
+
+def test_board_with_posts_closed_board_and_facilitator_with_posts_pass_axe(
+    server: LiveServer, context: Any
+) -> None:
+    """The states the first check does not reach: posts with vote buttons and an answered badge,
+    the confirmation shown, a wrong-room warning, and the read-only board after the breakout."""
+    from playwright.sync_api import expect
+
+    from facilitator.web.board_view import closes_at
+
+    group = str(server.schedule.rotation.room_of("dr-okafor", 0))
+    board = context.new_page()
+    board.set_viewport_size({"width": 390, "height": 844})
+    board.goto(server.board_url(group))
+    board.fill("#body", "A question for axe")
+    board.get_by_role("button", name="Post anonymously").click()
+    expect(board.locator("#post-notice")).to_be_visible()
+    facilitator = context.new_page()
+    server.set_time(server.schedule.rotation.slots[0].start + timedelta(minutes=5))
+    server.place(server.schedule.facilitator("dr-okafor").email, None)
+    facilitator.goto(server.facilitator_url("dr-okafor"))
+    facilitator.get_by_role("button", name="Mark answered").click()
+    expect(board.locator(".badge.answered")).to_be_visible()
+    expect(facilitator.locator("#zoom-position.wrong")).to_be_visible()
+    assert serious_violations(board) == [], "board with posts"
+    assert serious_violations(facilitator) == [], "facilitator page with posts and a warning"
+    end = closes_at(server.schedule)
+    assert end is not None
+    server.set_time(end)
+    board.reload()
+    assert serious_violations(board) == [], "closed board"
+
+
+def test_survey_and_error_pages_pass_axe(server: LiveServer, context: Any) -> None:
+    from facilitator.surveys.codes import survey_code
+    from facilitator.surveys.completion import completion_url
+
+    secret = server.settings.survey_secret.get_secret_value()
+    session = server.schedule.session
+    code = survey_code(secret, session.study, server.schedule.students[0].email)
+    page = context.new_page()
+    done = completion_url(server.url, session.id, code, "pre", secret)
+    response = page.goto(done)
+    assert response is not None and response.status == 200
+    assert serious_violations(page) == [], "survey done"
+    for path, status in (
+        ("/b/not-a-real-token", 403),
+        ("/f/not-a-real-token", 403),
+        ("/no/such/page", 404),
+        (f"/survey/done?session={session.id}&code={code}&kind=pre&sig=forged", 403),
+    ):
+        response = page.goto(server.url + path)
+        assert response is not None and response.status == status, path
+        assert page.locator("h1").count() == 1
+        assert serious_violations(page) == [], path

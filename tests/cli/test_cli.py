@@ -99,8 +99,10 @@ def test_export_ics_and_zoom_csv(tmp_path: Path) -> None:
     assert files == ["dr-lindqvist.ics", "dr-marchetti.ics", "dr-okafor.ics"]
     cal = Calendar.from_ical((tmp_path / "ics" / "dr-okafor.ics").read_bytes())
     events = [c for c in cal.walk() if c.name == "VEVENT"]
-    assert len(events) == 2
-    assert all("Group" in str(e["summary"]) for e in events)
+    summaries = [str(e["summary"]) for e in events]
+    assert len(events) == 5  # two plenaries, her talk, two visits
+    assert sum(s.startswith("Visit Group") for s in summaries) == 2
+    assert any(s.startswith("Your talk: ") for s in summaries)
     alarms = [c for c in cal.walk() if c.name == "VALARM"]
     assert len(alarms) == 2 and all(a["trigger"].dt.total_seconds() == -120 for a in alarms)
     rows = list(csv.reader((tmp_path / "z.csv").open()))

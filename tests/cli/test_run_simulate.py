@@ -76,8 +76,14 @@ def test_seed_study_runs_end_to_end(tmp_path: Path) -> None:
     # every email carries the student's pseudonymous code or a signed link, never a raw secret
     box = mailbox.Maildir(str(tmp_path / "mail"), create=False)
     invitation = next(m for m in box if "/invitation/" in str(m["X-Facilitator-Key"]))
-    body = invitation.get_payload()[0].get_payload(decode=True).decode()
+    text = next(p for p in invitation.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode()
     assert "zoom.us" in body and "Group" in body
+    # and it carries the session as a calendar invitation with the same personal join link
+    invite = next(p for p in invitation.walk() if p.get_content_type() == "text/calendar")
+    assert invite.get_param("method") == "REQUEST"
+    ics = invite.get_payload(decode=True).decode()
+    assert "METHOD:REQUEST" in ics and "zoom.us" in ics.replace("\r\n ", "")
 
 
 def test_kill_minus_9_then_resume_delivers_everything_once(tmp_path: Path) -> None:

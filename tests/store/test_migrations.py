@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from facilitator.store.migrate import current_version, migrate
-from facilitator.store.sqlfiles import migrations, parse_queries, split_statements
+from facilitator.store.sqlfiles import Migration, migrations, parse_queries, split_statements
 from facilitator.store.sqlite import SqliteStore, StoreOpenError
 from facilitator.store.sqlite_base import connect
 
@@ -50,7 +50,7 @@ async def test_second_open_changes_nothing(tmp_path: Path) -> None:
     conn = connect(tmp_path / "x.db")
     try:
         assert migrate(conn) == []
-        assert current_version(conn) == len(migrations())
+        assert current_version(conn) == migrations()[-1].version
         assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(migrations())
     finally:
         conn.close()
@@ -126,3 +126,21 @@ def test_named_queries_must_be_single_and_unique() -> None:
         parse_queries("-- name: a\nSELECT 1; SELECT 2;")
     with pytest.raises(ValueError, match="defined twice"):
         parse_queries("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;")
+
+
+def test_versions_may_leave_gaps_and_a_lower_one_added_later_still_runs(tmp_path: Path) -> None:
+    """Branches take reserved ranges (0040-0049, ...): a migration merged later with a lower
+    number than one already applied must still be applied, once."""
+    first, *rest = migrations()
+    conn = connect(tmp_path / "gaps.db")
+    try:
+        high = Migration(50, "high", ("CREATE TABLE high_one (x INTEGER)",))
+        assert migrate(conn, (first, high))[-1:] == [50]
+        low = Migration(20, "low", ("CREATE TABLE low_one (x INTEGER)",))
+        assert migrate(conn, (first, low, high)) == [20]
+        assert migrate(conn, (first, low, high)) == []
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"high_one", "low_one"} <= names
+    finally:
+        conn.close()
+    del rest

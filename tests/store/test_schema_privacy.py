@@ -16,6 +16,15 @@ async def test_contribution_tables_hold_no_identity(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "f.db") as conn:
         contributions = [r[1] for r in conn.execute("PRAGMA table_info(contributions)")]
         votes = [r[1] for r in conn.execute("PRAGMA table_info(contribution_votes)")]
-    assert contributions == ["id", "session_id", "group_id", "body", "created_at", "hidden", "votes"]
+    assert contributions == [
+        "id",
+        "session_id",
+        "group_id",
+        "body",
+        "created_at",
+        "hidden",
+        "votes",
+        "answered",
+    ]
     assert votes == ["contribution_id", "voter_hash"]
     assert [c for c in contributions + votes if IDENTITY.search(c)] == []

@@ -36,7 +36,8 @@ async def test_now_text(make_web: WebFactory, fid: str, at: datetime, expected: 
 
 def test_itinerary_is_complete_and_ordered() -> None:
     stops = itinerary(S, "dr-okafor")
-    assert [s.label for s in stops] == ["Sharing plenary (main room)", OK1, OK2, "Wrap-up (main room)"]
+    talk = "Your talk: Failing my boards, and what came after (main room)"
+    assert [s.label for s in stops] == ["Sharing plenary (main room)", talk, OK1, OK2, "Wrap-up (main room)"]
     current, upcoming = current_and_next(stops, SLOT2.start)
     assert current is not None and current.group_id == room("dr-okafor", 1) and upcoming is not None
     assert upcoming.kind == "plenary"
@@ -75,7 +76,15 @@ async def test_calendar_download(web_app: Web) -> None:
     resp = await web_app.client.get(web_app.facilitator_path("dr-marchetti") + "/calendar.ics")
     assert resp.status == 200 and resp.content_type == "text/calendar"
     body = await resp.text()
-    assert body.count("BEGIN:VEVENT") == 2 and gname(room("dr-marchetti", 0)) in body
+    from icalendar import Calendar
+
+    events = Calendar.from_ical(body).walk("VEVENT")
+    summaries = [str(e["summary"]) for e in events]
+    # two plenaries, her talk, her two visits (each with an alarm at the cue lead)
+    assert len(events) == 5 and sum(s.startswith("Visit ") for s in summaries) == 2
+    assert any(s.startswith("Your talk: ") for s in summaries)
+    assert gname(room("dr-marchetti", 0)) in body
+    assert len(Calendar.from_ical(body).walk("VALARM")) == 2
 
 
 async def test_the_page_says_where_zoom_sees_the_facilitator_live(web_app: Web) -> None:
@@ -105,5 +114,149 @@ async def test_the_page_says_where_zoom_sees_the_facilitator_live(web_app: Web) 
     moved = {"breakout_room_uuid": f"uuid-{due}", **participant(okafor.email, okafor.name, "fac1")}
     assert await deliver(w.client, now + 40, "meeting.participant_joined_breakout_room", moved) == 200
     pushed = await next_event(stream, "position")
-    assert pushed == {"text": f"Zoom shows you in {gname(due)}.", "wrong": False}
+    assert pushed["text"] == f"Zoom shows you in {gname(due)}." and pushed["wrong"] is False
+    assert pushed["state"] == "ok"
     stream.close()
+
+
+async def _place(w: Web, fid: str, gid: str, at: float) -> None:
+    """Two pre-assigned students land in `gid` (so Zoom's room is known), then the facilitator."""
+    from tests.web.zoomhook import deliver, participant
+
+    event = "meeting.participant_joined_breakout_room"
+    for i, email in enumerate(S.group(gid).students[:2]):
+        body = {"breakout_room_uuid": f"uuid-{gid}", **participant(email, f"S{gid}{i}", f"u-{gid}-{i}")}
+        assert await deliver(w.client, at + i, event, body) == 200
+    fac = S.facilitator(fid)
+    body = {"breakout_room_uuid": f"uuid-{gid}", **participant(fac.email, fac.name, f"f-{fid}")}
+    assert await deliver(w.client, at + 5, event, body) == 200
+
+
+async def test_position_follows_the_clock_across_a_slot_change_with_no_webhook(web_app: Web) -> None:
+    """The slot changes; no webhook arrives. The position answer moves from "ok" to "moving"
+    (between slots and for a minute into the new one) to the warning, and names when to ask again."""
+    w = web_app
+    w.clock.set(SLOT1.start + timedelta(minutes=3))
+    first, second = room("dr-okafor", 0), room("dr-okafor", 1)
+    await _place(w, "dr-okafor", first, w.clock.now().timestamp())
+    path = w.facilitator_path("dr-okafor") + "/position"
+
+    async def ask() -> dict[str, object]:
+        resp = await w.client.get(path)
+        assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+        body = await resp.json()
+        assert body["now"] == w.clock.now().timestamp()
+        return dict(body["position"])
+
+    ok = await ask()
+    assert ok["state"] == "ok" and ok["text"] == f"Zoom shows you in {gname(first)}."
+    assert ok["recheck"] == SLOT1.end.timestamp()
+    w.clock.set(SLOT1.end + timedelta(seconds=1))
+    between = await ask()
+    assert between["state"] == "moving" and between["wrong"] is False
+    assert between["text"] == f"Next: {gname(second)} at 14:30: Zoom still shows you in {gname(first)}."
+    assert between["recheck"] == SLOT2.start.timestamp()
+    w.clock.set(SLOT2.start + timedelta(seconds=10))
+    moving = await ask()
+    assert moving["text"] == f"Moving to {gname(second)}: Zoom still shows you in {gname(first)}."
+    assert moving["recheck"] == (SLOT2.start + timedelta(minutes=1)).timestamp()
+    w.clock.set(SLOT2.start + timedelta(minutes=1))
+    wrong = await ask()
+    assert wrong["state"] == "wrong" and wrong["wrong"] is True
+    assert wrong["text"] == f"Zoom shows you in {gname(first)}; you are due in {gname(second)} since 14:30."
+    assert wrong["recheck"] == SLOT2.end.timestamp()
+    w.clock.set(S.session.end + timedelta(minutes=1))
+    assert (await ask())["recheck"] is None
+
+
+async def test_position_of_a_facilitator_not_in_the_meeting_at_a_slot_start(web_app: Web) -> None:
+    w = web_app
+    w.clock.set(SLOT1.start + timedelta(seconds=5))
+    body = await (await w.client.get(w.facilitator_path("dr-okafor") + "/position")).json()
+    due = gname(room("dr-okafor", 0))
+    assert body["position"]["text"] == f"Moving to {due}: Zoom does not show you in the meeting yet."
+    w.clock.set(SLOT1.start + timedelta(minutes=2))
+    body = await (await w.client.get(w.facilitator_path("dr-okafor") + "/position")).json()
+    assert (
+        body["position"]["text"]
+        == f"Zoom does not show you in the meeting; you are due in {due} since 14:00."
+    )
+
+
+async def test_page_is_the_whole_briefing(web_app: Web) -> None:
+    """Join link, how to move, their own talk in the itinerary, no live region on the countdown."""
+    from facilitator.store.base import RegistrantRecord
+
+    w = web_app
+    fac = S.facilitator("dr-okafor")
+    join = "https://zoom.example.edu/w/85012345678?tk=okafor-personal"
+    await w.ctx.store.save_registrants([RegistrantRecord(S.session.id, fac.email, "reg-okafor", join)])
+    html = await (await w.client.get(w.facilitator_path("dr-okafor"))).text()
+    assert f'id="join-zoom" href="{escape(join)}"' in html
+    assert "How to move:" in html and "Breakout Rooms" in html
+    assert "Your talk: Failing my boards, and what came after (main room)" in html
+    assert re.search(r'<p class="countdown" id="countdown">', html)
+    assert 'id="announce" class="sr-only" role="status" aria-live="polite"' in html
+    other = await (await w.client.get(w.facilitator_path("dr-marchetti"))).text()
+    assert "join-zoom-missing" in other  # no registration yet: says where the link is
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (
+            S.session.start + timedelta(minutes=5),
+            "Now: Your talk: Failing my boards, and what came after (main room)",
+        ),
+        (
+            S.session.start + timedelta(minutes=25),
+            f"Now: Sharing plenary (main room) until 14:00, next: {OK1} at 14:00",
+        ),
+    ],
+)
+async def test_now_text_during_the_own_talk(make_web: WebFactory, at: datetime, expected: str) -> None:
+    w = await make_web(at=at - S.session.start)
+    html = await (await w.client.get(w.facilitator_path("dr-okafor"))).text()
+    assert expected in html
+
+
+async def test_after_the_session_every_visited_room_stays_readable(web_app: Web) -> None:
+    w = web_app
+    first, second = room("dr-okafor", 0), room("dr-okafor", 1)
+    await w.client.post(
+        w.board_path(first), json={"body": "kept after"}, headers={"Accept": "application/json"}
+    )
+    w.clock.set(S.session.end + timedelta(hours=2))
+    html = await (await w.client.get(w.facilitator_path("dr-okafor"))).text()
+    for gid in (first, second):
+        assert re.search(rf'<section class="card room" data-group="{gid}"\s*>', html)
+    assert "kept after" in html
+
+
+async def test_facilitator_marks_a_post_answered_and_the_board_sees_it(web_app: Web) -> None:
+    w = web_app
+    mine = room("dr-okafor", 0)
+    resp = await w.client.post(
+        w.board_path(mine), json={"body": "q?"}, headers={"Accept": "application/json"}
+    )
+    cid = (await resp.json())["contribution"]["id"]
+    board_stream = await w.client.get(w.board_path(mine) + "/events")
+    path = w.facilitator_path("dr-okafor") + f"/answered/{cid}"
+    resp = await w.client.post(path, json={"answered": True})
+    assert resp.status == 200 and (await resp.json()) == {"id": cid, "answered": True}
+    assert (await next_event(board_stream, "answered")) == {"id": cid, "group": mine, "answered": True}
+    board_stream.close()
+    items = (await (await w.client.get(w.board_path(mine) + "/contributions")).json())["items"]
+    assert items[0]["answered"] is True
+    assert "Answered" in await (await w.client.get(w.board_path(mine))).text()
+    # a room she never visits, a bad body, an unknown post: clear 4xx, nothing changes
+    other = next(g.id for g in S.groups if g.id not in (room("dr-okafor", 0), room("dr-okafor", 1)))
+    resp = await w.client.post(
+        w.board_path(other), json={"body": "x"}, headers={"Accept": "application/json"}
+    )
+    foreign = (await resp.json())["contribution"]["id"]
+    assert (await w.client.post(w.facilitator_path("dr-okafor") + f"/answered/{foreign}")).status == 404
+    assert (await w.client.post(path, json={"answered": "yes"})).status == 400
+    assert (await w.client.post(path, data=b"{", headers={"Content-Type": "application/json"})).status == 400
+    assert (await w.client.post(w.facilitator_path("dr-okafor") + "/answered/999999")).status == 404
+    assert (await w.client.post(w.facilitator_path("dr-okafor") + "/answered/abc")).status == 404

@@ -18,11 +18,14 @@ from facilitator.store.base import OutboxMessage
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message ready to send: subject (email only), plain text, optional HTML."""
+    """A message ready to send: subject (email only), plain text, optional HTML, and optionally
+    an iCalendar invitation (METHOD:REQUEST or CANCEL) that email attaches; other channels
+    leave it out."""
 
     subject: str
     text: str
     html: str | None = None
+    calendar: bytes | None = None
 
 
 class SendError(Exception):

@@ -52,6 +52,7 @@ def build_email(msg: OutboxMessage, rendered: Rendered, sender: str, clock: Cloc
         date=clock.now(),
         message_id=message_id_for(msg.key),
         key=msg.key,
+        calendar=rendered.calendar,
     )
 
 

@@ -80,8 +80,10 @@ def build_mime(
     date: datetime,
     message_id: str,
     key: str,
+    calendar: bytes | None = None,
 ) -> bytes:
-    """multipart/alternative (text, then HTML) or text/plain, with the identifying headers."""
+    """multipart/alternative (text, then HTML) or text/plain, with the identifying headers;
+    with a `calendar`, the invitation layout calendar clients recognise (see `_invitation_body`)."""
     headers = [
         f"From: {sender_header(sender)}",
         f"To: {address_of(recipient)}",
@@ -92,6 +94,8 @@ def build_mime(
         "Auto-Submitted: auto-generated",
         "MIME-Version: 1.0",
     ]
+    if calendar is not None:
+        return (CRLF.join(headers) + CRLF + _invitation_body(text, html, calendar, key)).encode("ascii")
     if not html:
         return (CRLF.join(headers) + CRLF + _part("plain", text)).encode("ascii")
     boundary = f"=_{key_digest(key, 24)}"  # "=_" never occurs in quoted-printable text
@@ -103,3 +107,37 @@ def build_mime(
         f"--{boundary}--{CRLF}"
     )
     return (CRLF.join(headers) + CRLF + body).encode("ascii")
+
+
+_METHOD = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
+
+
+def _base64_lines(data: bytes) -> str:
+    encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
+    return CRLF.join(encoded[i : i + 76] for i in range(0, len(encoded), 76)) + CRLF
+
+
+def _invitation_body(text: str, html: str | None, calendar: bytes, key: str) -> str:
+    """multipart/mixed: the alternatives (text, HTML, and the calendar itself as
+    `text/calendar; method=REQUEST`, which Outlook, Gmail and Apple Mail show as an invitation
+    with accept buttons), then the same calendar as an `invite.ics` attachment for the rest."""
+    found = _METHOD.search(calendar)
+    method = found.group(1).decode("ascii") if found else "PUBLISH"
+    outer, inner = f"=_m{key_digest(key, 22)}", f"=_a{key_digest(key, 22)}"
+    ics = _base64_lines(calendar)
+    alternatives = f"--{inner}{CRLF}{_part('plain', text)}{CRLF}"
+    if html:
+        alternatives += f"--{inner}{CRLF}{_part('html', html)}{CRLF}"
+    alternatives += (
+        f'--{inner}{CRLF}Content-Type: text/calendar; charset="utf-8"; method={method}{CRLF}'
+        f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{ics}{CRLF}--{inner}--{CRLF}"
+    )
+    return (
+        f'Content-Type: multipart/mixed; boundary="{outer}"{CRLF}{CRLF}'
+        f'--{outer}{CRLF}Content-Type: multipart/alternative; boundary="{inner}"{CRLF}{CRLF}'
+        f"{alternatives}{CRLF}"
+        f'--{outer}{CRLF}Content-Type: application/ics; name="invite.ics"{CRLF}'
+        f'Content-Disposition: attachment; filename="invite.ics"{CRLF}'
+        f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{ics}{CRLF}"
+        f"--{outer}--{CRLF}"
+    )

@@ -190,3 +190,7 @@ SELECT
 
 -- name: get_contribution_exists
 SELECT 1 FROM contributions WHERE id = :id;
+
+-- Issue 13: facilitators mark board posts answered.
+-- name: set_contribution_answered
+UPDATE contributions SET answered = :answered WHERE session_id = :session_id AND id = :id;

@@ -32,51 +32,105 @@
     }
   }
 
-  function postItem(c, voteAction) {
+  function votesLabel(votes) { return "Upvote: " + votes + (Number(votes) === 1 ? " vote" : " votes"); }
+
+  function answeredBadge() { return el("span", "badge answered", "Answered"); }
+
+  /* One post. `voteAction` (board): a vote button named "Upvote: 3 votes". `answerAction`
+     (facilitator page): a button to mark it answered. Either way an "Answered" badge shows. */
+  function postItem(c, voteAction, answerAction) {
     const li = el("li", "post");
     li.dataset.id = String(c.id);
+    li.dataset.votes = String(c.votes);
     li.appendChild(el("p", "body", c.body));
     const meta = el("p", "meta", timeLabel(c) + " · ");
     if (voteAction) {
       const form = el("form", "inline vote-form");
       form.method = "post";
       form.action = voteAction + String(c.id);
-      const button = el("button", "small vote", "▲ ");
+      const button = el("button", "small vote");
       button.type = "submit";
+      button.setAttribute("aria-label", votesLabel(c.votes));
+      const arrow = el("span", null, "▲ ");
+      arrow.setAttribute("aria-hidden", "true");
+      button.appendChild(arrow);
       button.appendChild(el("span", "votes", String(c.votes)));
       form.appendChild(button);
       meta.appendChild(form);
     } else {
-      meta.appendChild(document.createTextNode("▲ "));
+      meta.appendChild(document.createTextNode("Votes: "));
       meta.appendChild(el("span", "votes", String(c.votes)));
+    }
+    if (c.answered) { meta.appendChild(document.createTextNode(" ")); meta.appendChild(answeredBadge()); }
+    if (answerAction) {
+      const mark = el("button", "small answer", c.answered ? "Mark not answered" : "Mark answered");
+      mark.type = "button";
+      mark.dataset.action = answerAction + String(c.id);
+      mark.setAttribute("aria-pressed", c.answered ? "true" : "false");
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(mark);
     }
     li.appendChild(meta);
     return li;
   }
 
-  function upsert(list, c, voteAction) {
+  /* The "nothing posted yet" note after a list shows exactly when the list is empty. */
+  function updateEmpty(list) {
+    if (!list) { return; }
+    let note = list.nextElementSibling;
+    while (note && !note.classList.contains("empty-note")) { note = note.nextElementSibling; }
+    if (note) { note.hidden = list.children.length > 0; }
+  }
+
+  function upsert(list, c, voteAction, answerAction) {
     if (!list) { return; }
     const existing = list.querySelector('li[data-id="' + String(c.id) + '"]');
     if (existing) { return; }
-    const item = postItem(c, voteAction);
+    const item = postItem(c, voteAction, answerAction);
     const after = Array.prototype.find.call(list.children, function (li) {
       return Number(li.dataset.id) > Number(c.id);
     });
     list.insertBefore(item, after || null);
+    updateEmpty(list);
   }
 
   function setVotes(root, id, votes) {
-    root.querySelectorAll('li[data-id="' + String(id) + '"] .votes').forEach(function (s) {
-      s.textContent = String(votes);
+    root.querySelectorAll('li[data-id="' + String(id) + '"]').forEach(function (li) {
+      li.dataset.votes = String(votes);
+      li.querySelectorAll(".votes").forEach(function (s) { s.textContent = String(votes); });
+      li.querySelectorAll("button.vote").forEach(function (b) { b.setAttribute("aria-label", votesLabel(votes)); });
+    });
+  }
+
+  function setAnswered(root, id, answered) {
+    root.querySelectorAll('li[data-id="' + String(id) + '"]').forEach(function (li) {
+      const meta = li.querySelector(".meta");
+      const badge = li.querySelector(".badge.answered");
+      if (answered && !badge && meta) {
+        const mark = meta.querySelector("button.answer");
+        meta.insertBefore(answeredBadge(), mark || null);
+        if (mark) { meta.insertBefore(document.createTextNode(" "), mark); }
+      } else if (!answered && badge) {
+        badge.remove();
+      }
+      li.querySelectorAll("button.answer").forEach(function (b) {
+        b.textContent = answered ? "Mark not answered" : "Mark answered";
+        b.setAttribute("aria-pressed", answered ? "true" : "false");
+      });
     });
   }
 
   function remove(root, id) {
-    root.querySelectorAll('li[data-id="' + String(id) + '"]').forEach(function (li) { li.remove(); });
+    root.querySelectorAll('li[data-id="' + String(id) + '"]').forEach(function (li) {
+      const list = li.parentElement;
+      li.remove();
+      updateEmpty(list);
+    });
   }
 
-  /* Listen to a stream; `resync` runs after a reconnect or an overflow, to refetch the lists. */
-  function connect(url, handlers, resync) {
+  /* Listen to a stream; `resync` runs after a reconnect or an overflow, to refetch the lists;
+     `onOpen` (optional) runs on every (re)connection, the first included. */
+  function connect(url, handlers, resync, onOpen) {
     let source = null;
     let broken = false;
     function open() {
@@ -86,6 +140,7 @@
       });
       source.addEventListener("open", function () {
         if (broken) { broken = false; resync(); }
+        if (onOpen) { onOpen(); }
         document.body.dataset.live = "1";
       });
       source.addEventListener("error", function () { broken = true; document.body.dataset.live = "0"; });
@@ -99,5 +154,6 @@
   }
 
   window.Live = { clock: clock, timeLabel: timeLabel, el: el, postItem: postItem, upsert: upsert, setVotes: setVotes,
-                  remove: remove, connect: connect };
+                  setAnswered: setAnswered, updateEmpty: updateEmpty, votesLabel: votesLabel, remove: remove,
+                  connect: connect };
 })();
