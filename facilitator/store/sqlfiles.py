@@ -76,7 +76,8 @@ def queries() -> dict[str, str]:
 
 @cache
 def migrations() -> tuple[Migration, ...]:
-    """Every migration file, in version order; versions must run 1, 2, 3, ... without gaps."""
+    """Every migration file, in version order. Versions are unique and start at 1; gaps are allowed,
+    because parallel branches reserve ranges of versions (0030-0039, ...) to avoid collisions."""
     found: list[Migration] = []
     for entry in _sql_dir().joinpath("migrations").iterdir():
         match = _MIGRATION.match(entry.name)
@@ -85,7 +86,10 @@ def migrations() -> tuple[Migration, ...]:
         text = entry.read_text(encoding="utf-8")
         found.append(Migration(int(match.group(1)), match.group(2), tuple(split_statements(text))))
     found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise ValueError(f"migration versions must be 1..n without gaps; found {migration.version}")
+    versions = [m.version for m in found]
+    if versions and versions[0] != 1:
+        raise ValueError(f"the first migration must be version 1; found {versions[0]}")
+    for before, after in zip(versions, versions[1:], strict=False):
+        if before == after:
+            raise ValueError(f"two migrations have version {after}")
     return tuple(found)

@@ -190,3 +190,14 @@ SELECT
 
 -- name: get_contribution_exists
 SELECT 1 FROM contributions WHERE id = :id;
+
+-- issue 12: rehearsal databases, host cues, survey closing, opt-outs --------------------------
+
+-- name: get_run_mode
+SELECT mode, claimed_at FROM run_mode WHERE id = 1;
+
+-- name: claim_run_mode
+INSERT INTO run_mode (id, mode, claimed_at) VALUES (1, :mode, :claimed_at) ON CONFLICT (id) DO NOTHING;
+
+-- name: count_settled_messages
+SELECT count(*) AS n FROM outbox WHERE status = 'sent';
