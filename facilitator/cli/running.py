@@ -92,7 +92,9 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     store = await SqliteStore.open(settings.db_path)
     sid = schedule.session.id
     try:
-        refusal = await claim_database(store, settings.db_path, simulate=options.simulate, now=datetime.now(UTC))
+        refusal = await claim_database(
+            store, settings.db_path, simulate=options.simulate, now=datetime.now(UTC)
+        )
         if refusal is not None:
             sock.close()
             console.print(f"[red]{refusal}[/red]")

@@ -6,6 +6,7 @@ the Python side to "run query X with these parameters" (the way procrastinate do
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ def migrations() -> tuple[Migration, ...]:
     versions = [m.version for m in found]
     if versions and versions[0] != 1:
         raise ValueError(f"the first migration must be version 1; found {versions[0]}")
-    for before, after in zip(versions, versions[1:], strict=False):
+    for before, after in itertools.pairwise(versions):
         if before == after:
             raise ValueError(f"two migrations have version {after}")
     return tuple(found)

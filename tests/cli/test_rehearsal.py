@@ -52,7 +52,8 @@ def test_simulate_without_db_uses_its_own_file_beside_the_plan(tmp_path: Path) -
     env = clean_env(FACILITATOR_DB_PATH=str(real_db))
     cmd = [sys.executable, "-m", "facilitator", "run", str(plan), "--simulate", "--quiet", "--port", "0",
            "--speed", "50", "--links-json", str(links)]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pipe = subprocess.PIPE
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=pipe, stderr=pipe, text=True)
     try:
         deadline = time.monotonic() + 60
         while not links.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -68,7 +69,8 @@ def test_simulate_without_db_uses_its_own_file_beside_the_plan(tmp_path: Path) -
 
     # The real run, pointed at the rehearsal's file by mistake, refuses it before doing anything.
     real = subprocess.run(
-        [sys.executable, "-m", "facilitator", "run", str(plan), "--port", "0", "--db", str(rehearsal_db_path(plan))],
+        [sys.executable, "-m", "facilitator", "run", str(plan), "--port", "0",
+         "--db", str(rehearsal_db_path(plan))],
         cwd=tmp_path, env=clean_env(**SECRETS), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert real.returncode == 2, real.stdout + real.stderr

@@ -85,14 +85,18 @@ async def test_every_address_of_the_plan_is_a_user_of_the_simulated_account(
     assert status == 404 and answer["code"] == 1001
 
 
+TOP_FIELDS = ("topic", "type", "start_time", "duration", "timezone", "password", "settings", "agenda")
+SETTING_FIELDS = ("waiting_room", "approval_type", "alternative_hosts", "breakout_room", "mute_upon_entry")
+
+
 def _mutations(rng: random.Random) -> Any:
     values: list[Any] = [None, True, "true", "yes", 0, 1, -5, 1.5, "130", "", [], {}, "2026-12-03T18:00:00Z",
                          1796320800, "x" * 300, {"a": 1}, ["a"]]  # fmt: skip
     body: dict[str, Any] = dict(GOOD)
     for _ in range(rng.randint(1, 4)):
-        key = rng.choice(["topic", "type", "start_time", "duration", "timezone", "password", "settings", "agenda"])
+        key = rng.choice(TOP_FIELDS)
         if key == "settings" and rng.random() < 0.7:
-            inner = rng.choice(["waiting_room", "approval_type", "alternative_hosts", "breakout_room", "mute_upon_entry"])
+            inner = rng.choice(SETTING_FIELDS)
             body["settings"] = {inner: rng.choice(values)}
         else:
             body[key] = rng.choice(values)
