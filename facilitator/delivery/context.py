@@ -110,6 +110,7 @@ class MessageContextBuilder:
         self._expires = link_expires or link_expiry(schedule.session.end)
         self._students = {normalise_email(s.email): s for s in schedule.students}
         self._facilitators = {f.id: f for f in schedule.facilitators}
+        self._hosts = {h.id: h for h in schedule.hosts}
         self._groups = {g.id: g for g in schedule.groups}
         self._codes: dict[str, str] = {}
         # Signed links are deterministic (same claims, same expiry, same bytes) and signing one
@@ -142,13 +143,20 @@ class MessageContextBuilder:
                 except ValueError as exc:
                     raise ContextError(f"`{key}` is not a valid time ({value!r}): {exc}") from None
         self._group_facts(ctx)
-        if isinstance(person, FacilitatorInfo):
+        if isinstance(person, FacilitatorInfo) and str(message.audience) == "host":
+            self._host(ctx, person)
+        elif isinstance(person, FacilitatorInfo):
             self._facilitator(ctx, person, tz)
         else:
             self._student(ctx, person, str(message.kind))
         return ctx
 
     def _person(self, message: MessageLike) -> FacilitatorInfo | StudentInfo:
+        if str(message.audience) == "host":
+            host = self._hosts.get(message.recipient_id)
+            if host is None:
+                raise ContextError(f"host {message.recipient_id!r} is not in this session's schedule")
+            return host
         if str(message.audience) == "facilitator":
             fac = self._facilitators.get(message.recipient_id)
             if fac is None:
@@ -182,6 +190,21 @@ class MessageContextBuilder:
             code = self.survey_code_for(student.email)
             ctx.update(survey=survey, survey_code=code)
             ctx["survey_url"] = self._link("survey", sid, code, survey)
+
+    def _host(self, ctx: dict[str, Any], host: FacilitatorInfo) -> None:
+        """Host cues: their join link when known, and whether a host console acts for them.
+
+        `console_active` is false until the host console (a Zoom App in the host's client) can
+        say it is running; templates then say what the console does instead of asking for clicks.
+        """
+        ctx.setdefault("console_active", False)
+        join_url = self._join_urls.get(normalise_email(host.email), self._fallback_join_url)
+        if join_url is not None:
+            ctx.setdefault("join_url", join_url)
+        minutes = ctx.get("lead_minutes")
+        ctx["lead"] = minutes_text(
+            int(minutes if minutes is not None else self.schedule.cue_lead / timedelta(minutes=1))
+        )
 
     def _facilitator(self, ctx: dict[str, Any], fac: FacilitatorInfo, tz: ZoneInfo) -> None:
         sid = str(ctx["session_id"])
