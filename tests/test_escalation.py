@@ -122,6 +122,7 @@ async def test_the_host_and_co_directors_are_told_of_a_miss_in_words() -> None:
     assert len({m.key for m in to_hosts}) == 2 and all(m.lane == Lane.CUE for m in to_hosts)
     text = to_hosts[0].context["escalation_text"]
     assert text == (
-        "Dr C is not in Group 3, 2 minutes into slot 1 (Zoom shows them in the main room); they have been told."
+        "Dr C is not in Group 3, 2 minutes into slot 1 (Zoom shows them in the main room); "
+        "they have been told."
     )
     assert "dr-c" not in text  # names, not ids
