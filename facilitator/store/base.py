@@ -112,6 +112,8 @@ class SurveyCounts:
     post: int
     both: int
     total: int  # students with a survey code
+    late_pre: int = 0  # completions after the survey closed: reported, never counted above
+    late_post: int = 0
 
 
 @dataclass(frozen=True)
@@ -257,5 +259,6 @@ class Store(Protocol):
 
     async def survey_completed(self, session_id: str, code: str, kind: str) -> bool: ...
     async def survey_counts(self, session_id: str) -> SurveyCounts: ...
+    async def record_late_completion(self, session_id: str, code: str, kind: str, at: datetime) -> bool: ...
 
     async def close(self) -> None: ...

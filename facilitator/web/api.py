@@ -151,7 +151,9 @@ async def rates(request: web.Request) -> web.Response:
             "post": c.post,
             "both": c.both,
             "total": c.total,
-            "text": format_rates(c.pre, c.post, c.both, c.total),
+            "late_pre": c.late_pre,
+            "late_post": c.late_post,
+            "text": format_rates(c.pre, c.post, c.both, c.total, c.late_pre, c.late_post),
         }
     )
 

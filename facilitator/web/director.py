@@ -167,7 +167,9 @@ async def session_page(request: web.Request) -> web.Response:
             "messages": messages,
             "counts": dict(sorted(counts.items())),
             "status_filter": status_filter or "",
-            "rates": format_rates(survey.pre, survey.post, survey.both, survey.total),
+            "rates": format_rates(
+                survey.pre, survey.post, survey.both, survey.total, survey.late_pre, survey.late_post
+            ),
             "rooms": by_room,
             "links": session_links(ctx, entry.id),
             "server_now": now.timestamp(),

@@ -201,3 +201,17 @@ INSERT INTO run_mode (id, mode, claimed_at) VALUES (1, :mode, :claimed_at) ON CO
 
 -- name: count_settled_messages
 SELECT count(*) AS n FROM outbox WHERE status = 'sent';
+
+-- name: record_late_completion
+INSERT INTO survey_late_completions (session_id, code, kind, at) VALUES (:session_id, :code, :kind, :at)
+ON CONFLICT DO NOTHING;
+
+-- name: late_survey_counts
+-- Late completions by codes this session issued, and not also completed in time.
+SELECT
+    (SELECT count(*) FROM survey_late_completions AS l
+      JOIN survey_codes AS c ON c.session_id = l.session_id AND c.code = l.code
+      WHERE l.session_id = :session_id AND l.kind = 'pre') AS late_pre,
+    (SELECT count(*) FROM survey_late_completions AS l
+      JOIN survey_codes AS c ON c.session_id = l.session_id AND c.code = l.code
+      WHERE l.session_id = :session_id AND l.kind = 'post') AS late_post;
