@@ -27,11 +27,11 @@ from facilitator.schedule.model import (
     Schedule,
     Slot,
 )
-from facilitator.schedule.wording import missed_move
+from facilitator.schedule.wording import ESCALATION_AFTER, missed_move
 from facilitator.zoom.live import MAIN, UNMAPPED, LiveRoomState, Misplacement
 from facilitator.zoom.meeting_driver import CueingDriver, MeetingDriver
 
-CHECK_AFTER = timedelta(minutes=2)
+CHECK_AFTER = ESCALATION_AFTER  # one grace for the cue and the dashboard's alarm
 
 
 @dataclass

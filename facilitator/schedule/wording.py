@@ -7,6 +7,12 @@ slot 1 (Zoom shows them in the main room)".
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+# How long into a slot a physician may still be moving before the escalation (and the alarm).
+ESCALATION_AFTER = timedelta(minutes=2)
+CHANNEL_WORDS = {"email": "email", "zoom_chat": "Zoom chat", "webhook": "webhook", "console": "console"}
+
 
 def minutes_phrase(minutes: int) -> str:
     return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
@@ -20,4 +26,12 @@ def missed_move(name: str, due_room: str, slot_number: int, minutes_in: int, whe
 
 def moving(name: str, due_room: str, whereabouts: str) -> str:
     """The grace state, before the check: neutral, nobody is late yet."""
-    return f"{name} is moving to {due_room} (Zoom shows them {whereabouts})"
+    shown = (
+        "not in the meeting yet" if whereabouts == "not in the meeting" else f"Zoom shows them {whereabouts}"
+    )
+    return f"{name} is moving to {due_room} ({shown})"
+
+
+def escalation_sent(at_hhmm: str, channel: str) -> str:
+    """ "escalation sent 13:47 by email" """
+    return f"escalation sent {at_hhmm} by {CHANNEL_WORDS.get(channel, channel)}"

@@ -241,7 +241,10 @@ async def test_live_occupancy_flags_a_facilitator_in_the_wrong_room(web_app: Web
     )
     await w.login()
     live = (await (await w.client.get(f"/api/sessions/{sid}/live")).json())["live"]
-    assert any(f"dr-okafor is in {gname(wrong)} but is due in {gname(due)}" in m for m in live["misplaced"])
+    assert (
+        f"Dr. Amara Okafor is not in {gname(due)}, 2 minutes into slot 1 (Zoom shows them in {gname(wrong)}); "
+        "escalation not sent yet"
+    ) in live["misplaced"]
     rooms = {r["id"]: r for r in live["rooms"]}
     assert rooms[due]["missing"] and rooms[due]["students"] == 2
     assert rooms[wrong]["wrong"] == ["Dr. Amara Okafor"]
