@@ -11,12 +11,12 @@ from datetime import timedelta
 from facilitator.app.escalation import escalation_message
 from facilitator.store.base import MeetingRecord
 from facilitator.zoom.live import Misplacement
-from tests.web.conftest import Web, WebFactory, gname, room
+from tests.web.conftest import Web, gname, room
 from tests.web.zoomhook import deliver, participant
 
 
 async def _okafor_in_the_wrong_room(w: Web, at: timedelta) -> tuple[str, str]:
-    """Two students of each of two rooms land (so Zoom's room ids are learned); Dr. Okafor goes to the wrong one."""
+    """Two students of each of two rooms land (so Zoom learns the rooms); Dr. Okafor goes to the wrong one."""
     slot = w.schedule.rotation.slots[0]
     w.clock.set(slot.start + at)
     now = w.clock.now().timestamp()
@@ -63,7 +63,8 @@ async def test_after_the_grace_the_alarm_names_the_physician_and_when_the_escala
     await w.store.mark_sent(row.id, slot.start + timedelta(minutes=2, seconds=4), "smtp-1")
     live = await _live(w)
     expected = (
-        f"Dr. Amara Okafor is not in {gname(due)}, 2 minutes into slot 1 (Zoom shows them in {gname(wrong)}); "
+        f"Dr. Amara Okafor is not in {gname(due)}, 2 minutes into slot 1 "
+        f"(Zoom shows them in {gname(wrong)}); "
         "escalation sent 14:02 by email"
     )
     assert expected in live["misplaced"] and live["moving"] == []

@@ -242,7 +242,8 @@ async def test_live_occupancy_flags_a_facilitator_in_the_wrong_room(web_app: Web
     await w.login()
     live = (await (await w.client.get(f"/api/sessions/{sid}/live")).json())["live"]
     assert (
-        f"Dr. Amara Okafor is not in {gname(due)}, 2 minutes into slot 1 (Zoom shows them in {gname(wrong)}); "
+        f"Dr. Amara Okafor is not in {gname(due)}, 2 minutes into slot 1 "
+        f"(Zoom shows them in {gname(wrong)}); "
         "escalation not sent yet"
     ) in live["misplaced"]
     rooms = {r["id"]: r for r in live["rooms"]}
