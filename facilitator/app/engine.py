@@ -31,6 +31,7 @@ from facilitator.plan.loader import LoadedPlan, load_plan_text
 from facilitator.schedule.build import build_schedule
 from facilitator.schedule.model import PlannedMessage, Schedule
 from facilitator.store.base import MeetingRecord, OutboxMessage, Store
+from facilitator.surveys.optout import OPT_OUT_KINDS
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.live import LiveRoomState
@@ -174,7 +175,10 @@ class Engine:
         meeting = await self.store.load_meeting(sid)
         registrants = await self.store.load_registrants(sid)
         if meeting is None:
-            self.note("Zoom is not configured: no meeting is created and invitations cannot carry join links")
+            self.note(
+                "Zoom is not configured (no ZOOM_ACCOUNT_ID): no meeting is created, and invitations "
+                "will go out without join links; send the meeting link to the students yourself"
+            )
         return meeting, {email: r.join_url for email, r in registrants.items()}
 
     async def _on_session_added(self, loaded: LoadedPlan, schedule: Schedule) -> SessionEntry | None:
@@ -197,6 +201,10 @@ class Engine:
 
     async def _should_skip(self, row: OutboxMessage) -> str | None:
         handle = self.handles.get(row.session_id)
+        if handle is not None and row.audience == "student" and row.kind in OPT_OUT_KINDS:
+            code = handle.builder.survey_code_for(row.recipient)
+            if await self.store.opted_out(row.session_id, code):
+                return "the student opted out of reminders and follow-ups"
         if row.unless_completed is None or handle is None:
             return None
         code = handle.builder.survey_code_for(row.recipient)

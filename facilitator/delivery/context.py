@@ -16,10 +16,12 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from facilitator.delivery.channels.base import Rendered
+from facilitator.delivery.email_extras import with_session_extras
 from facilitator.delivery.render import Renderer, RenderError
 from facilitator.links import LinkSigner, link_expiry
 from facilitator.schedule.model import FacilitatorInfo, Schedule, StudentInfo
 from facilitator.surveys.codes import normalise_email, survey_code
+from facilitator.surveys.optout import opt_out_url
 
 _ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|\+00:00)$")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -185,6 +187,9 @@ class MessageContextBuilder:
         join_url = self._join_urls.get(normalise_email(student.email), self._fallback_join_url)
         if join_url is not None:
             ctx["join_url"] = join_url
+        ctx["opt_out_url"] = opt_out_url(
+            self.signer.public_url, sid, self.survey_code_for(student.email), self._secret
+        )
         survey = ctx.get("survey") or _SURVEY_KINDS.get(kind)
         if survey in ("pre", "post"):
             code = self.survey_code_for(student.email)
@@ -290,7 +295,9 @@ class MessageRenderer:
         self.builder = builder
 
     def render(self, message: MessageLike) -> Rendered:
-        return self.renderer.render(message.template, self.builder.build(message))
+        ctx = self.builder.build(message)
+        rendered = self.renderer.render(message.template, ctx)
+        return with_session_extras(rendered, ctx, self.builder.schedule.session, str(message.audience))
 
     async def __call__(self, message: MessageLike) -> Rendered:
         return self.render(message)

@@ -1,4 +1,6 @@
-"""Whether a database belongs to a rehearsal (`run --simulate`) or to the real run.
+"""Small store parts of issue 12: which kind of run a database belongs to; students' opt-outs.
+
+Whether a database belongs to a rehearsal (`run --simulate`) or to the real run:
 
 A rehearsal records its simulated sends as sent. If the real run then used the same file, it
 would find every message already sent and send nothing. So the first run to open a file claims
@@ -31,3 +33,15 @@ class SqliteRunMode(SqliteBase):
     async def sent_count(self) -> int:
         row = self._one("count_settled_messages")
         return 0 if row is None else int(row["n"])
+
+
+class SqliteOptOuts(SqliteBase):
+    """Opt-outs from reminders and follow-ups, by pseudonymous survey code (surveys/optout.py)."""
+
+    async def record_opt_out(self, session_id: str, code: str, at: datetime) -> bool:
+        """True the first time this code opts out of this session's reminders."""
+        params = {"session_id": session_id, "code": code, "at": ts(at)}
+        return self._run("record_opt_out", params).rowcount == 1
+
+    async def opted_out(self, session_id: str, code: str) -> bool:
+        return self._one("opted_out", {"session_id": session_id, "code": code}) is not None

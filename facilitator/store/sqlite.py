@@ -30,7 +30,7 @@ from facilitator.store.codec import (
     ts,
 )
 from facilitator.store.errors import StoreOpenError
-from facilitator.store.run_mode import SqliteRunMode
+from facilitator.store.run_mode import SqliteOptOuts, SqliteRunMode
 from facilitator.store.sqlite_base import connect
 from facilitator.store.sqlite_outbox import SqliteOutbox
 
@@ -40,7 +40,7 @@ SURVEY_KINDS = ("pre", "post")
 SURVEY_EVENTS = ("opened", "completed")
 
 
-class SqliteStore(SqliteOutbox, SqliteRunMode):
+class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts):
     """Everything persistent, in one file. Use from one event loop; open one per process."""
 
     @classmethod

@@ -23,6 +23,11 @@ class Rendered:
     subject: str
     text: str
     html: str | None = None
+    # Email only, from the session's plan: the From name (the course), Reply-To (the director),
+    # and a one-click opt-out URL (students: List-Unsubscribe). None: the channel's defaults.
+    sender_name: str | None = None
+    reply_to: str | None = None
+    unsubscribe_url: str | None = None
 
 
 class SendError(Exception):

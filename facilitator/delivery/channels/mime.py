@@ -80,6 +80,7 @@ def build_mime(
     date: datetime,
     message_id: str,
     key: str,
+    extra_headers: tuple[str, ...] = (),
 ) -> bytes:
     """multipart/alternative (text, then HTML) or text/plain, with the identifying headers."""
     headers = [
@@ -88,6 +89,7 @@ def build_mime(
         f"Subject: {header_text(subject)}",
         f"Date: {format_datetime(date)}",
         f"Message-ID: {message_id}",
+        *extra_headers,
         f"X-Facilitator-Key: {header_text(key)}",
         "Auto-Submitted: auto-generated",
         "MIME-Version: 1.0",

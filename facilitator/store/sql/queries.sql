@@ -215,3 +215,9 @@ SELECT
     (SELECT count(*) FROM survey_late_completions AS l
       JOIN survey_codes AS c ON c.session_id = l.session_id AND c.code = l.code
       WHERE l.session_id = :session_id AND l.kind = 'post') AS late_post;
+
+-- name: record_opt_out
+INSERT INTO opt_outs (session_id, code, at) VALUES (:session_id, :code, :at) ON CONFLICT DO NOTHING;
+
+-- name: opted_out
+SELECT 1 FROM opt_outs WHERE session_id = :session_id AND code = :code;
