@@ -15,7 +15,11 @@ HOST_KINDS = [MessageKind.HOST_OPEN_ROOMS, MessageKind.HOST_TIME_WARNING, Messag
 
 
 def seed_with(extra_session_yaml: str = "") -> str:
+    """The seed plan, its `host:` block replaced by `extra_session_yaml` when one is given."""
     text = SEED.read_text(encoding="utf-8")
+    if extra_session_yaml:
+        text = text.replace("    name: Dr. Jane Director\n", "", 1)
+        text = text.replace("  host:", "  # host:", 1)
     return text.replace("\nsession:\n", "\nsession:\n" + extra_session_yaml, 1)
 
 
