@@ -31,7 +31,7 @@ from facilitator.app.simulation import (
     resume_point,
     skip_idle,
 )
-from facilitator.cli.common import bind
+from facilitator.cli.common import bind, listening_url
 from facilitator.cli.progress import RunProgress, summary_tables
 from facilitator.clock import Clock, ScaledClock, SystemClock
 from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
@@ -82,6 +82,8 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     if options.simulate:
         overrides["public_url"] = f"http://{host}:{port}"
         overrides.update(simulation_secrets(settings.db_path))
+    elif (url := listening_url(settings, sock)) is not None:
+        overrides["public_url"] = url
     else:
         problems = secret_problems(settings)
         if problems:

@@ -15,7 +15,7 @@ from aiohttp import web
 from rich.console import Console
 
 from facilitator.app.engine import Engine
-from facilitator.cli.common import bind
+from facilitator.cli.common import bind, listening_url
 from facilitator.clock import SystemClock
 from facilitator.config import load_settings, secret_problems
 from facilitator.store.sqlite import SqliteStore
@@ -40,6 +40,9 @@ async def serve(
     except OSError as exc:
         console.print(f"[red]cannot listen on {where}:{wanted}: {exc.strerror}; choose another --port[/red]")
         return 2
+    url = listening_url(settings, sock)
+    if url is not None:
+        settings = load_settings(**({"db_path": db} if db else {}), public_url=url)
     store = await SqliteStore.open(settings.db_path)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
     engine = Engine(
