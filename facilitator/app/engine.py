@@ -143,11 +143,20 @@ class Engine:
             )
         )
         added = await self.store.fill_outbox(sid, schedule.messages)
-        self.note(
-            f"{schedule.session.title}: {added} new message(s) queued, {len(schedule.messages)} planned"
-        )
+        self.note(await self._queue_report(schedule, added))
         self.runner.poke()
         return handle
+
+    async def _queue_report(self, schedule: Schedule, added: int) -> str:
+        """What the outbox holds for the session now, whoever queued it (`run` fills it first)."""
+        counts = await self.store.message_counts(schedule.session.id)
+        waiting = sum(n for (_, status), n in counts.items() if status in ("pending", "sending"))
+        sent = sum(n for (_, status), n in counts.items() if status == "sent")
+        total = sum(counts.values())
+        return (
+            f"{schedule.session.title}: {total} message(s) queued ({len(schedule.messages)} planned"
+            f"{f', {added} added now' if added else ''}): {waiting} to send, {sent} already sent"
+        )
 
     async def resume_sessions(self) -> list[str]:
         """Re-open every active session in the store (after a restart of `serve`)."""

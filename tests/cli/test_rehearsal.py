@@ -66,6 +66,11 @@ def test_simulate_without_db_uses_its_own_file_beside_the_plan(tmp_path: Path) -
     assert rehearsal_db_path(plan).exists()
     assert not real_db.exists(), "the rehearsal wrote the real run's database"
     assert "rehearsal database" in out
+    # `run` says what it queued (it used to say "0 new message(s) queued" every time)
+    said = " ".join(out.split())  # the console wraps long lines
+    assert (
+        "Shared Living Experiences: 631 message(s) queued (631 planned): 631 to send, 0 already sent" in said
+    )
 
     # The real run, pointed at the rehearsal's file by mistake, refuses it before doing anything.
     real = subprocess.run(
