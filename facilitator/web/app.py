@@ -99,6 +99,7 @@ def create_app(ctx: WebContext) -> web.Application:
     app[THROTTLE] = LoginThrottle()
     app[POST_LIMITER] = SlidingWindowLimiter(ctx.now)
     app[USED_LOGIN] = set()
+    app[login.LOGIN_FIRST_USE] = {}
     app[VERIFIED] = VerifiedLinks()
     env = aiohttp_jinja2.setup(
         app,
