@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -51,14 +52,14 @@ def test_simulate_without_db_uses_its_own_file_beside_the_plan(tmp_path: Path) -
     links = tmp_path / "links.json"
     env = clean_env(FACILITATOR_DB_PATH=str(real_db))
     cmd = [sys.executable, "-m", "facilitator", "run", str(plan), "--simulate", "--quiet", "--port", "0",
-           "--speed", "50", "--links-json", str(links)]  # fmt: skip
+           "--speed", "2000", "--links-json", str(links)]  # fmt: skip
     pipe = subprocess.PIPE
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=pipe, stderr=pipe, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not links.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert links.exists(), proc.communicate(timeout=10)
+        while sent_in(rehearsal_db_path(plan)) < 100 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)  # the rehearsal has sent invitations and cues (simulated)
+        assert links.exists() and sent_in(rehearsal_db_path(plan)) >= 100, proc.communicate(timeout=10)
     finally:
         proc.kill()
         out, _ = proc.communicate(timeout=30)
@@ -80,3 +81,31 @@ def test_simulate_without_db_uses_its_own_file_beside_the_plan(tmp_path: Path) -
     )  # fmt: skip
     assert real.returncode == 2, real.stdout + real.stderr
     assert "belongs to a rehearsal" in real.stdout and "Traceback" not in real.stdout + real.stderr
+
+    # The real run of the same plan, on the real database, has everything still to send.
+    real_env = clean_env(**SECRETS, FACILITATOR_DB_PATH=str(real_db))
+    proc = subprocess.Popen([sys.executable, "-m", "facilitator", "run", str(plan), "--port", "0"],
+                            cwd=tmp_path, env=real_env, stdout=pipe, stderr=pipe, text=True)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        deadline, seen = time.monotonic() + 60, ""
+        while "already sent" not in " ".join(seen.split()) and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen += line
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    assert "631 to send, 0 already sent" in " ".join(seen.split()), seen
+    assert "invitations will go out without join links" in " ".join(seen.split())
+
+
+def sent_in(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db) as conn:
+            return int(conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0])
+    except sqlite3.Error:
+        return 0
