@@ -82,9 +82,10 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     if options.simulate:
         overrides["public_url"] = f"http://{host}:{port}"
         overrides.update(simulation_secrets(settings.db_path))
-    elif (url := listening_url(settings, sock)) is not None:
-        overrides["public_url"] = url
     else:
+        url = listening_url(settings, sock)
+        if url is not None:
+            overrides["public_url"] = url
         problems = secret_problems(settings)
         if problems:
             sock.close()
