@@ -116,7 +116,10 @@ async def session_page(request: web.Request) -> web.Response:
     entry = await entry_or_404(ctx, request.match_info["sid"])
     schedule = entry.schedule
     now = ctx.now()
-    log = message_log(schedule, await ctx.store.list_messages(entry.id), LogFilter.from_query(request.query))
+    zone = director_zone(entry)
+    log = message_log(
+        schedule, await ctx.store.list_messages(entry.id), LogFilter.from_query(request.query), zone
+    )
     counts: Counter[str] = Counter()
     for (_kind, status), n in (await ctx.store.message_counts(entry.id)).items():
         counts[status] += n
@@ -139,7 +142,7 @@ async def session_page(request: web.Request) -> web.Response:
             "session": schedule.session,
             "schedule": schedule,
             "csrf": director.csrf,
-            "when": human_when(schedule.session.start, director_zone(entry)),
+            "when": human_when(schedule.session.start, zone),
             "timeline": layout(schedule, now),
             "visitors": visitors,
             "live": live_summary(entry, now, await sent_escalations(ctx, entry)),

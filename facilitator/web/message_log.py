@@ -58,9 +58,12 @@ def recipient_names(schedule: Schedule) -> dict[str, str]:
     return names
 
 
-def message_log(schedule: Schedule, rows: list[OutboxMessage], flt: LogFilter) -> dict[str, Any]:
-    """The rows matching `flt`, one page of them, and what the filter form needs."""
-    tz = schedule.session.timezone
+def message_log(
+    schedule: Schedule, rows: list[OutboxMessage], flt: LogFilter, tz: str | None = None
+) -> dict[str, Any]:
+    """The rows matching `flt`, one page of them, and what the filter form needs; times in `tz`
+    (the director's zone), else the plan's."""
+    tz = tz or schedule.session.timezone
     names = recipient_names(schedule)
     needle = flt.recipient.lower()
 

@@ -74,6 +74,11 @@ def test_message_log_filters_by_keyboard_and_pages(server: LiveServer, context: 
     page.goto(server.login_url(f"/sessions/{schedule.session.id}"))
     summary = page.locator("#log-summary")
     assert summary.inner_text() == f"Showing 1–50 of {len(schedule.messages)} messages."
+    stops = page.evaluate(
+        "[...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, "
+        '[tabindex]:not([tabindex="-1"])\')].filter(e => !e.disabled).length'
+    )
+    assert stops < 120, f"{stops} tab stops with {len(schedule.messages)} messages queued (was 465)"
     page.locator("#f-kind").select_option("heads_up")
     page.locator("#f-recipient").fill("Okafor")
     page.locator("#f-recipient").press("Enter")

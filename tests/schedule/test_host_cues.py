@@ -57,3 +57,17 @@ def test_co_directors_get_the_same_cues_on_their_own_channel() -> None:
     assert schedule.hosts[0].timezone == "America/Los_Angeles"
     chat = [m for m in schedule.messages if m.recipient == "ravi.second@example.edu"]
     assert [m.kind for m in chat] == HOST_KINDS and {m.channel for m in chat} == {"zoom_chat"}
+
+
+def test_a_bad_co_director_is_reported_with_file_line_and_field() -> None:
+    import pytest
+
+    from facilitator.plan.errors import PlanError
+
+    extra = "  co_directors:\n    - {name: Dr. Ravi Second, email: not-an-email, timezone: Mars/Olympus}\n"
+    with pytest.raises(PlanError) as caught:
+        build(seed_with(extra))
+    text = "\n".join(str(p) for p in caught.value.problems)
+    assert "session.co_directors[0].email" in text and "is not an email address" in text
+    assert "session.co_directors[0].timezone" in text and "unknown time zone" in text
+    assert f"{SEED}:" in text
