@@ -86,3 +86,20 @@ def test_serve_on_another_port_prints_links_that_work_there(tmp_path: Path) -> N
     text = "".join(lines)
     assert f"Director: http://127.0.0.1:{port}/login/" in text, text
     assert f"on http://127.0.0.1:{port};" in text and ":8080" not in text
+
+
+async def test_serve_refuses_a_rehearsal_database(tmp_path: Path) -> None:
+    """`serve` sends for real: on a rehearsal's file it would send what the rehearsal left pending."""
+    from datetime import UTC, datetime
+
+    store = await SqliteStore.open(tmp_path / "r.db")
+    await store.claim_run_mode("simulated", datetime.now(UTC))
+    await store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
+    env |= {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48}
+    result = subprocess.run(
+        [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "r.db"), "--port", "0"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and "belongs to a rehearsal" in " ".join(result.stdout.split())
+    assert "Traceback" not in result.stdout + result.stderr
