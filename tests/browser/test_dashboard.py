@@ -137,3 +137,27 @@ def test_every_director_page_passes_axe(server: LiveServer, context: Any) -> Non
     assert serious_violations(page) == [], "404 page"
     page.goto(f"{server.url}/b/not-a-valid-token")
     assert serious_violations(page) == [], "403 page"
+
+
+def test_the_closed_survey_and_opt_out_pages_pass_axe_and_work_by_keyboard(
+    server: LiveServer, context: Any
+) -> None:
+    from facilitator.links import link_expiry
+    from facilitator.surveys.codes import survey_code
+    from facilitator.surveys.optout import opt_out_url
+
+    assert server.ctx is not None
+    schedule, ctx = server.schedule, server.ctx
+    code = survey_code("browser-survey-secret", schedule.session.study, schedule.students[0].email)
+    page = context.new_page()
+    token = ctx.signer.survey_token(schedule.session.id, code, "pre", link_expiry(schedule.session.end))
+    page.goto(f"{server.url}/s/{token}")  # the server's clock is at the session start: the pre-survey closed
+    expect(page.locator("h1")).to_have_text("This survey has closed")
+    assert serious_violations(page) == []
+    page.goto(opt_out_url(server.url, schedule.session.id, code, "browser-survey-secret"))
+    assert serious_violations(page) == []
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # the button
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("You will get no more reminders")
+    assert server.call(lambda: server.store.opted_out(schedule.session.id, code))  # type: ignore[union-attr]
