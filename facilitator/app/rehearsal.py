@@ -24,9 +24,17 @@ def rehearsal_db_path(plan_file: str | Path) -> Path:
     return plan.with_name(plan.stem + REHEARSAL_SUFFIX)
 
 
+def simulation_secrets_file(db_path: Path) -> Path:
+    """Where `run --simulate` keeps its link secrets (config.simulation_secrets): beside its database."""
+    return Path(f"{db_path}.simulation-secrets.json")
+
+
 async def claim_database(store: SqliteStore, db_path: Path, *, simulate: bool, now: datetime) -> str | None:
     """Claim the database for this kind of run; a sentence saying why not, or None when it is ours."""
     wanted = SIMULATED if simulate else REAL
+    if await store.run_mode() is None and simulation_secrets_file(db_path).exists():
+        # A rehearsal from before runs claimed their files left its secrets beside the database.
+        await store.claim_run_mode(SIMULATED, now)
     mode = await store.claim_run_mode(wanted, now)
     if mode == wanted:
         return None

@@ -109,3 +109,15 @@ def sent_in(db: Path) -> int:
             return int(conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+async def test_a_rehearsal_database_from_before_claims_is_recognised_by_its_secrets_file(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "facilitator.db"
+    store = await SqliteStore.open(old)
+    (tmp_path / "facilitator.db.simulation-secrets.json").write_text("{}")  # what every rehearsal leaves
+    refusal = await claim_database(store, old, simulate=False, now=NOW)
+    assert refusal is not None and "belongs to a rehearsal" in refusal
+    assert await store.run_mode() == "simulated"
+    await store.close()
