@@ -60,8 +60,8 @@ def report(
 
     planned = result["planned"]
     server_rss_kib, server_cpu = server
-    key_of = {message_id_for(k): k for k in planned}
-    arrivals = [(key_of.get(mid, mid), at) for mid, at in by_message_id]
+    key_of = {message_id_for(k).partition("@")[0]: k for k in planned}  # by digest, whatever the domain
+    arrivals = [(key_of.get(mid.partition("@")[0], mid), at) for mid, at in by_message_id]
     counts = Counter(key for key, _ in arrivals)
     first_arrival = {}
     for key, at in arrivals:

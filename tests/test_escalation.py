@@ -80,3 +80,49 @@ async def test_a_restart_after_a_slot_does_not_look_back() -> None:
     clock.set(slot1.end + timedelta(minutes=1))
     await asyncio.wait_for(task, 1)
     assert watcher.adherence.visits[("dr-a", 0)].on_time is None
+
+
+async def test_the_host_and_co_directors_are_told_of_a_miss_in_words() -> None:
+    from dataclasses import replace
+
+    from facilitator.schedule.model import Audience, FacilitatorInfo
+
+    hosts = (
+        FacilitatorInfo(
+            "@host", "Dr. Jane Director", "course.director@example.edu", "America/New_York", "email"
+        ),
+        FacilitatorInfo(
+            "@co-director-1", "Dr. Ravi Second", "ravi.second@example.edu", "Europe/London", "email"
+        ),
+    )
+    schedule = replace(make_schedule(), hosts=hosts)
+    state, ev = seeded_state(schedule)
+    clock = ManualClock(T0)
+    queued: list[PlannedMessage] = []
+
+    async def enqueue(message: PlannedMessage) -> None:
+        queued.append(message)
+
+    watcher = EscalationWatcher(schedule, state, clock, enqueue)
+    task = watcher.start()
+    slot0 = schedule.rotation.slots[0]
+    rooms = {g.id: f"U{g.id[1:]}" for g in schedule.groups}
+    clock.set(slot0.start)
+    await let_run()
+    for visit in slot0.visits:
+        if visit.facilitator != "dr-c":
+            state.apply(ev.enter(f"{visit.facilitator}@example.edu", rooms[visit.group]))
+    clock.set(slot0.start + CHECK_AFTER)
+    await let_run()
+    task.cancel()
+
+    to_hosts = [m for m in queued if m.audience == Audience.HOST]
+    assert [m.recipient for m in to_hosts] == [h.email for h in hosts]
+    assert {m.kind for m in to_hosts} == {MessageKind.HOST_ESCALATION}
+    assert len({m.key for m in to_hosts}) == 2 and all(m.lane == Lane.CUE for m in to_hosts)
+    text = to_hosts[0].context["escalation_text"]
+    assert text == (
+        "Dr C is not in Group 3, 2 minutes into slot 1 (Zoom shows them in the main room); "
+        "they have been told."
+    )
+    assert "dr-c" not in text  # names, not ids

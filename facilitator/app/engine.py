@@ -32,6 +32,7 @@ from facilitator.plan.loader import LoadedPlan, load_plan_text
 from facilitator.schedule.build import build_schedule
 from facilitator.schedule.model import PlannedMessage, Schedule
 from facilitator.store.base import MeetingRecord, OutboxMessage, Store
+from facilitator.surveys.optout import OPT_OUT_KINDS
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.live import LiveRoomState
@@ -151,11 +152,20 @@ class Engine:
             )
         )
         added = await self.store.fill_outbox(sid, schedule.messages)
-        self.note(
-            f"{schedule.session.title}: {added} new message(s) queued, {len(schedule.messages)} planned"
-        )
+        self.note(await self._queue_report(schedule, added))
         self.runner.poke()
         return handle
+
+    async def _queue_report(self, schedule: Schedule, added: int) -> str:
+        """What the outbox holds for the session now, whoever queued it (`run` fills it first)."""
+        counts = await self.store.message_counts(schedule.session.id)
+        waiting = sum(n for (_, status), n in counts.items() if status in ("pending", "sending"))
+        sent = sum(n for (_, status), n in counts.items() if status == "sent")
+        total = sum(counts.values())
+        return (
+            f"{schedule.session.title}: {total} message(s) queued ({len(schedule.messages)} planned"
+            f"{f', {added} added now' if added else ''}): {waiting} to send, {sent} already sent"
+        )
 
     async def resume_sessions(self) -> list[str]:
         """Re-open every active session in the store (after a restart of `serve`)."""
@@ -183,7 +193,10 @@ class Engine:
         meeting = await self.store.load_meeting(sid)
         registrants = await self.store.load_registrants(sid)
         if meeting is None:
-            self.note("Zoom is not configured: no meeting is created and invitations cannot carry join links")
+            self.note(
+                "Zoom is not configured (no ZOOM_ACCOUNT_ID): no meeting is created, and invitations "
+                "will go out without join links; send the meeting link to the students yourself"
+            )
         return meeting, {email: r.join_url for email, r in registrants.items()}
 
     async def _on_session_added(self, loaded: LoadedPlan, schedule: Schedule) -> SessionEntry | None:
@@ -206,6 +219,10 @@ class Engine:
 
     async def _should_skip(self, row: OutboxMessage) -> str | None:
         handle = self.handles.get(row.session_id)
+        if handle is not None and row.audience == "student" and row.kind in OPT_OUT_KINDS:
+            code = handle.builder.survey_code_for(row.recipient)
+            if await self.store.opted_out(row.session_id, code):
+                return "the student opted out of reminders and follow-ups"
         if row.unless_completed is None or handle is None:
             return None
         code = handle.builder.survey_code_for(row.recipient)

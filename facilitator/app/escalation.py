@@ -27,10 +27,11 @@ from facilitator.schedule.model import (
     Schedule,
     Slot,
 )
+from facilitator.schedule.wording import ESCALATION_AFTER, missed_move
 from facilitator.zoom.live import MAIN, UNMAPPED, LiveRoomState, Misplacement
 from facilitator.zoom.meeting_driver import CueingDriver, MeetingDriver
 
-CHECK_AFTER = timedelta(minutes=2)
+CHECK_AFTER = ESCALATION_AFTER  # one grace for the cue and the dashboard's alarm
 
 
 @dataclass
@@ -83,6 +84,39 @@ def escalation_message(schedule: Schedule, slot: Slot, miss: Misplacement) -> Pl
             "in_meeting": actual is not None,
         },
     )
+
+
+def host_escalation_messages(schedule: Schedule, slot: Slot, miss: Misplacement) -> list[PlannedMessage]:
+    """The same miss, told to the host and co-directors in words: who, where due, where they are."""
+    fac = schedule.facilitator(miss.facilitator_id)
+    group = schedule.group(miss.expected_group)
+    names = {g.id: g.name for g in schedule.groups}
+    minutes = int(CHECK_AFTER / timedelta(minutes=1))
+    text = missed_move(fac.name, group.name, slot.index + 1, minutes, miss.whereabouts(names)) + (
+        "; they have been told."
+    )
+    return [
+        PlannedMessage(
+            key=f"{schedule.session.id}/host_escalation/{host.id}/{fac.id}/{slot.index}",
+            kind=MessageKind.HOST_ESCALATION,
+            audience=Audience.HOST,
+            recipient=host.email,
+            recipient_id=host.id,
+            channel=host.channel,
+            template=MessageKind.HOST_ESCALATION.value,
+            due=slot.start + CHECK_AFTER,
+            deadline=slot.end,
+            lane=Lane.CUE,
+            context={
+                "session_id": schedule.session.id,
+                "session_title": schedule.session.title,
+                **visit_context(fac.id, group, slot),
+                "facilitator_name": fac.name,
+                "escalation_text": text,
+            },
+        )
+        for host in schedule.hosts
+    ]
 
 
 class EscalationWatcher:
@@ -147,6 +181,8 @@ class EscalationWatcher:
             if self.on_miss is not None:
                 self.on_miss(miss, slot)
             await self.enqueue(escalation_message(self.schedule, slot, miss))
+            for message in host_escalation_messages(self.schedule, slot, miss):
+                await self.enqueue(message)
         return misses
 
     def settle(self, slot: Slot) -> None:

@@ -35,6 +35,11 @@ def default_speed(schedule: Schedule) -> float:
     return max(1.0, (schedule.session.end - schedule.session.start + 2 * LIVE_MARGIN).total_seconds() / 60.0)
 
 
+def plan_users(schedule: Schedule) -> frozenset[str]:
+    """Every address the plan names for Zoom: the host, the facilitators (alternative hosts)."""
+    return frozenset({schedule.session.host_email, *(f.email for f in schedule.facilitators)})
+
+
 def forgotten_move(schedule: Schedule) -> tuple[str, int] | None:
     """The move the simulated facilitators forget: the first facilitator's second visit."""
     for fac in schedule.facilitators:
@@ -52,6 +57,7 @@ class SimulatedServices:
 
     clock: ScaledClock
     maildir: Path | None = None
+    users: frozenset[str] = frozenset()  # addresses the simulated Zoom account treats as its users
     sink: MailSink = field(init=False)
     zoom: ZoomSimulator = field(init=False)
     _zoom_runner: web.AppRunner | None = None
@@ -62,7 +68,7 @@ class SimulatedServices:
         self.sink = MailSink(self.maildir)
         self._smtp = LocalSmtpServer(self.sink)
         await self._smtp.start()
-        self.zoom = ZoomSimulator(SimulatorConfig(), self.clock)
+        self.zoom = ZoomSimulator(SimulatorConfig(plan_users=self.users), self.clock)
         self._zoom_runner = web.AppRunner(self.zoom.app, access_log=None)
         await self._zoom_runner.setup()
         site = web.TCPSite(self._zoom_runner, "127.0.0.1", 0)

@@ -46,7 +46,7 @@ def render_check(schedule: Schedule, console: Console) -> None:
         for g in schedule.groups:
             groups.add_row(g.name, str(len(g.students)))
         console.print(groups)
-        console.print(_rotation_grid(schedule))
+        console.print(_rotation_grid(schedule, console.width))
         console.print(_itineraries(schedule))
 
     counts = Counter(m.kind.value for m in schedule.messages)
@@ -62,23 +62,64 @@ def render_check(schedule: Schedule, console: Console) -> None:
     console.print(Text("ok: ", style="green bold") + Text("the plan is valid"))
 
 
-def _rotation_grid(schedule: Schedule) -> Group:
+SLOT_WIDTH = len("10 14:00-14:25")
+CELL_PADDING = 3  # rich's column padding and separator
+
+
+def _rotation_grid(schedule: Schedule, width: int = 160) -> Group:
+    """The grid, split into several tables of whole columns when it is wider than the terminal.
+
+    Ids are never cut: a cell holds one facilitator id per line, and a table holds only as many
+    group columns as fit in `width`; the rest continue in the next table, slots repeated.
+    """
     rot = schedule.rotation
     tz = schedule.session.timezone
     verdict = f"{len(rot.slots)} slots, lower bound {rot.lower_bound}: " + (
         "optimal" if rot.optimal else "above the bound (availability windows bind)"
     )
-    grid = Table(title=f"Rotation ({tz}) — {verdict}", show_edge=False)
-    grid.add_column("slot", no_wrap=True)
+    cells = {
+        (slot.index, g.id): [v.facilitator for v in slot.visits if v.group == g.id]
+        for slot in rot.slots
+        for g in schedule.groups
+    }
+
+    def column_width(gid: str, name: str) -> int:
+        ids = [len(f) for slot in rot.slots for f in cells[(slot.index, gid)]]
+        return max([len(name), len("self-guided"), *ids]) + CELL_PADDING
+
+    chunks: list[list[tuple[str, str]]] = [[]]
+    used = SLOT_WIDTH + CELL_PADDING
     for g in schedule.groups:
-        grid.add_column(g.name)
-    for slot in rot.slots:
-        cells = []
-        for g in schedule.groups:
-            who = [v.facilitator for v in slot.visits if v.group == g.id]
-            cells.append(", ".join(who) if who else Text("self-guided", style="dim"))
-        grid.add_row(f"{slot.index + 1} {_local(slot.start, tz)}-{_local(slot.end, tz)}", *cells)
-    return Group(grid)
+        need = column_width(g.id, g.name)
+        if chunks[-1] and used + need > width:
+            chunks.append([])
+            used = SLOT_WIDTH + CELL_PADDING
+        chunks[-1].append((g.id, g.name))
+        used += need
+    tables: list[Table] = []
+    for chunk in chunks:
+        part = f" (groups {_first(schedule, chunk)}-{_last(schedule, chunk)} of {len(schedule.groups)})"
+        title = f"Rotation ({tz}) — {verdict}" + (part if len(chunks) > 1 else "")
+        grid = Table(title=title, show_edge=False)
+        grid.add_column("slot", no_wrap=True)
+        for _gid, name in chunk:
+            grid.add_column(name, no_wrap=True)
+        for slot in rot.slots:
+            row: list[str | Text] = []
+            for gid, _name in chunk:
+                who = cells[(slot.index, gid)]
+                row.append("\n".join(who) if who else Text("self-guided", style="dim"))
+            grid.add_row(f"{slot.index + 1} {_local(slot.start, tz)}-{_local(slot.end, tz)}", *row)
+        tables.append(grid)
+    return Group(*tables)
+
+
+def _first(schedule: Schedule, chunk: list[tuple[str, str]]) -> int:
+    return [g.id for g in schedule.groups].index(chunk[0][0]) + 1
+
+
+def _last(schedule: Schedule, chunk: list[tuple[str, str]]) -> int:
+    return [g.id for g in schedule.groups].index(chunk[-1][0]) + 1
 
 
 def _itineraries(schedule: Schedule) -> Table:

@@ -37,3 +37,17 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(1024)
     sock.setblocking(False)
     return sock
+
+
+def listening_url(settings: Any, sock: socket.socket) -> str | None:
+    """`http://host:port` where `sock` listens, when FACILITATOR_PUBLIC_URL was not set explicitly.
+
+    Printed links must work: with `--port 9000` (or 0) and no public URL configured, they point at
+    the port actually bound, not at the default 8080. An explicit public URL (a reverse proxy's
+    HTTPS address) is kept as it is.
+    """
+    if "public_url" in settings.model_fields_set:
+        return None
+    host, port = sock.getsockname()[:2]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    return f"http://{shown}:{port}"

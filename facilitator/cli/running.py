@@ -21,15 +21,17 @@ from rich.console import Console
 from rich.live import Live
 
 from facilitator.app.engine import Engine
+from facilitator.app.rehearsal import claim_database, rehearsal_db_path
 from facilitator.app.simulation import (
     LiveSimulation,
     SimulatedServices,
     default_speed,
     forgotten_move,
+    plan_users,
     resume_point,
     skip_idle,
 )
-from facilitator.cli.common import bind
+from facilitator.cli.common import bind, listening_url
 from facilitator.cli.progress import RunProgress, summary_tables
 from facilitator.clock import Clock, ScaledClock, SystemClock
 from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
@@ -63,6 +65,8 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     overrides: dict[str, Any] = {}
     if options.db is not None:
         overrides["db_path"] = options.db
+    elif options.simulate:
+        overrides["db_path"] = rehearsal_db_path(loaded.file)
     settings = load_settings(**overrides)
     host = options.host or settings.host
     wanted = settings.port if options.port is None else options.port
@@ -79,6 +83,9 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
         overrides["public_url"] = f"http://{host}:{port}"
         overrides.update(simulation_secrets(settings.db_path))
     else:
+        url = listening_url(settings, sock)
+        if url is not None:
+            overrides["public_url"] = url
         problems = secret_problems(settings)
         if problems:
             sock.close()
@@ -88,13 +95,22 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     store = await SqliteStore.open(settings.db_path)
     sid = schedule.session.id
     try:
+        refusal = await claim_database(
+            store, settings.db_path, simulate=options.simulate, now=datetime.now(UTC)
+        )
+        if refusal is not None:
+            sock.close()
+            console.print(f"[red]{refusal}[/red]")
+            return 2
+        if options.simulate:
+            console.print(f"rehearsal database: {settings.db_path}", highlight=False, soft_wrap=True)
         await start_session(store, schedule, loaded.text, loaded.file, now=datetime.now(UTC))
         clock: Clock
         services: SimulatedServices | None = None
         if options.simulate:
             start = await resume_point(store, sid, schedule)
             clock = ScaledClock(start, options.speed or default_speed(schedule))
-            services = SimulatedServices(clock, options.maildir)
+            services = SimulatedServices(clock, options.maildir, plan_users(schedule))
             await services.start()
             for kind, count in options.zoom_faults:
                 services.zoom.inject(kind, count=count, delay=30.0 if kind == "slow" else 1.0)

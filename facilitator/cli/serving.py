@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from aiohttp import web
 from rich.console import Console
 
 from facilitator.app.engine import Engine
-from facilitator.cli.common import bind
+from facilitator.app.rehearsal import claim_database
+from facilitator.cli.common import bind, listening_url
 from facilitator.clock import SystemClock
 from facilitator.config import load_settings, secret_problems
 from facilitator.store.sqlite import SqliteStore
@@ -40,7 +42,16 @@ async def serve(
     except OSError as exc:
         console.print(f"[red]cannot listen on {where}:{wanted}: {exc.strerror}; choose another --port[/red]")
         return 2
+    url = listening_url(settings, sock)
+    if url is not None:
+        settings = load_settings(**({"db_path": db} if db else {}), public_url=url)
     store = await SqliteStore.open(settings.db_path)
+    refusal = await claim_database(store, settings.db_path, simulate=False, now=datetime.now(UTC))
+    if refusal is not None:
+        sock.close()
+        await store.close()
+        console.print(f"[red]{refusal}[/red]")
+        return 2
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
     engine = Engine(
         settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(f"[dim]{text}[/dim]")

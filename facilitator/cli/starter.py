@@ -61,11 +61,13 @@ phases:                            # in order; each has a duration like 25m, 1h3
 messages:
   cue_lead: 2m                     # facilitators get "in 2 minutes: Group 4" cues
   pre_survey:
-    url: https://survey.example.edu/pre?code={{code}}   # {{code}} becomes the student's pseudonymous code
+    # {{code}}: the student's pseudonymous code; {{done}}: the signed completion URL, which the
+    # survey's end-of-survey redirect must open (README: Survey completion)
+    url: https://survey.example.edu/pre?code={{code}}&done={{done}}
     send: start-1d
     reminders: [start-2h]
   post_survey:
-    url: https://survey.example.edu/post?code={{code}}
+    url: https://survey.example.edu/post?code={{code}}&done={{done}}
     send: end
     reminders: [end+1d, end+3d]
     close: end+14d

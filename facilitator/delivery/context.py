@@ -17,11 +17,13 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from facilitator.delivery.channels.base import Rendered
+from facilitator.delivery.email_extras import with_session_extras
 from facilitator.delivery.invites import InvitationCalendars
 from facilitator.delivery.render import Renderer, RenderError
 from facilitator.links import LinkSigner, link_expiry
 from facilitator.schedule.model import FacilitatorInfo, Schedule, StudentInfo
 from facilitator.surveys.codes import normalise_email, survey_code
+from facilitator.surveys.optout import opt_out_url
 
 _ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|\+00:00)$")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -112,6 +114,7 @@ class MessageContextBuilder:
         self._expires = link_expires or link_expiry(schedule.session.end)
         self._students = {normalise_email(s.email): s for s in schedule.students}
         self._facilitators = {f.id: f for f in schedule.facilitators}
+        self._hosts = {h.id: h for h in schedule.hosts}
         self._groups = {g.id: g for g in schedule.groups}
         self._codes: dict[str, str] = {}
         # Signed links are deterministic (same claims, same expiry, same bytes) and signing one
@@ -147,13 +150,20 @@ class MessageContextBuilder:
                 except ValueError as exc:
                     raise ContextError(f"`{key}` is not a valid time ({value!r}): {exc}") from None
         self._group_facts(ctx)
-        if isinstance(person, FacilitatorInfo):
+        if isinstance(person, FacilitatorInfo) and str(message.audience) == "host":
+            self._host(ctx, person)
+        elif isinstance(person, FacilitatorInfo):
             self._facilitator(ctx, person, tz)
         else:
             self._student(ctx, person, str(message.kind))
         return ctx
 
     def _person(self, message: MessageLike) -> FacilitatorInfo | StudentInfo:
+        if str(message.audience) == "host":
+            host = self._hosts.get(message.recipient_id)
+            if host is None:
+                raise ContextError(f"host {message.recipient_id!r} is not in this session's schedule")
+            return host
         if str(message.audience) == "facilitator":
             fac = self._facilitators.get(message.recipient_id)
             if fac is None:
@@ -183,11 +193,29 @@ class MessageContextBuilder:
         join_url = self._join_urls.get(normalise_email(student.email), self._fallback_join_url)
         if join_url is not None:
             ctx["join_url"] = join_url
+        ctx["opt_out_url"] = opt_out_url(
+            self.signer.public_url, sid, self.survey_code_for(student.email), self._secret
+        )
         survey = ctx.get("survey") or _SURVEY_KINDS.get(kind)
         if survey in ("pre", "post"):
             code = self.survey_code_for(student.email)
             ctx.update(survey=survey, survey_code=code)
             ctx["survey_url"] = self._link("survey", sid, code, survey)
+
+    def _host(self, ctx: dict[str, Any], host: FacilitatorInfo) -> None:
+        """Host cues: their join link when known, and whether a host console acts for them.
+
+        `console_active` is false until the host console (a Zoom App in the host's client) can
+        say it is running; templates then say what the console does instead of asking for clicks.
+        """
+        ctx.setdefault("console_active", False)
+        join_url = self._join_urls.get(normalise_email(host.email), self._fallback_join_url)
+        if join_url is not None:
+            ctx.setdefault("join_url", join_url)
+        minutes = ctx.get("lead_minutes")
+        ctx["lead"] = minutes_text(
+            int(minutes if minutes is not None else self.schedule.cue_lead / timedelta(minutes=1))
+        )
 
     def _facilitator(self, ctx: dict[str, Any], fac: FacilitatorInfo, tz: ZoneInfo) -> None:
         sid = str(ctx["session_id"])
@@ -278,6 +306,7 @@ class MessageRenderer:
     def render(self, message: MessageLike) -> Rendered:
         ctx = self.builder.build(message)
         rendered = self.renderer.render(message.template, ctx)
+        rendered = with_session_extras(rendered, ctx, self.builder.schedule.session, str(message.audience))
         if self.calendars is None:
             return rendered
         invite = self.calendars.for_message(

@@ -15,7 +15,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from facilitator.store.base import MessageStatus, Store
+from facilitator.store.base import MessageStatus, Store, SurveyCounts
+from facilitator.surveys.rates import format_rates
 
 STATUS_ORDER = tuple(s.value for s in MessageStatus)
 PROBLEM_STATUSES = (MessageStatus.FAILED.value, MessageStatus.EXPIRED.value)
@@ -42,6 +43,15 @@ class SessionStatus:
     status: str
     counts: dict[str, dict[str, int]]  # kind → status → n
     problems: list[Problem] = field(default_factory=list)
+    survey: SurveyCounts | None = None  # None: the session issued no survey codes
+
+    @property
+    def responses(self) -> str | None:
+        """ "pre 58 of 61, post 53 of 61, both 53 of 61 (87%)", as the study reports it."""
+        c = self.survey
+        if c is None:
+            return None
+        return format_rates(c.pre, c.post, c.both, c.total, c.late_pre, c.late_post)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -68,7 +78,12 @@ async def session_status(store: Store, session_id: str | None = None) -> list[Se
             Problem(m.key, m.kind, m.recipient, m.status.value, m.last_error or "", m.due, m.attempts)
             for m in await store.list_messages(s.id, statuses=PROBLEM_STATUSES)
         ]
-        result.append(SessionStatus(s.id, s.title, s.start, s.status, counts, problems))
+        survey = await store.survey_counts(s.id)
+        result.append(
+            SessionStatus(
+                s.id, s.title, s.start, s.status, counts, problems, survey if survey.total else None
+            )
+        )
     return result
 
 
@@ -82,6 +97,17 @@ def status_json(statuses: Sequence[SessionStatus]) -> list[dict[str, Any]]:
             "status": s.status,
             "totals": s.totals,
             "messages": s.counts,
+            "responses": None
+            if s.survey is None
+            else {
+                "pre": s.survey.pre,
+                "post": s.survey.post,
+                "both": s.survey.both,
+                "total": s.survey.total,
+                "late_pre": s.survey.late_pre,
+                "late_post": s.survey.late_post,
+                "text": s.responses,
+            },
             "problems": [
                 {
                     "key": p.key,
@@ -113,6 +139,8 @@ def format_status_table(statuses: Sequence[SessionStatus]) -> Group:
             table.add_row(kind, *[_cell(by_status.get(status, 0)) for status in STATUS_ORDER])
         table.add_row(Text("total", style="bold"), *[_cell(s.totals[status]) for status in STATUS_ORDER])
         parts.append(table)
+        if s.responses is not None:
+            parts.append(Text(f"  Survey responses: {s.responses}"))
         for p in s.problems:
             parts.append(Text(f"  {p.status}: {p.kind} to {p.recipient}: {p.reason}", style="red"))
     return Group(*parts)

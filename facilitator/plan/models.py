@@ -122,6 +122,25 @@ class ZoomOptions(Strict):
     alternative_hosts: bool = Field(True, description="make every facilitator an alternative host")
 
 
+class HostContact(Strict):
+    """How the Zoom host (`zoom.host_email`) gets room cues; every field optional."""
+
+    name: str = Field("Course director", min_length=1)
+    timezone: TimeZoneName | None = None
+    channel: Channel | None = None
+    webhook_url: str | None = None
+
+
+class CoDirector(Strict):
+    """Someone who runs the session beside the host and gets the same room cues."""
+
+    name: str = Field(min_length=1)
+    email: Email
+    timezone: TimeZoneName | None = None
+    channel: Channel | None = None
+    webhook_url: str | None = None
+
+
 class SessionInfo(Strict):
     title: str = Field(min_length=1, max_length=200)
     start: LocalDateTime
@@ -129,6 +148,10 @@ class SessionInfo(Strict):
     zoom: ZoomOptions
     study: str | None = Field(None, description="study id that keys survey codes; defaults to the title")
     seed: int = 0
+    host: HostContact = HostContact()
+    co_directors: list[CoDirector] = Field(default_factory=list)
+    course: str | None = Field(None, max_length=100, description="sender name of emails; default: the title")
+    reply_to: Email | None = Field(None, description="Reply-To of emails; default: the host")
 
 
 class Window(Strict):

@@ -16,7 +16,8 @@ from facilitator.plan.models import BreakoutPhase, Plan
 from facilitator.plan.times import format_duration
 from facilitator.schedule import warnings as plan_warnings
 from facilitator.schedule.groups import assign_groups
-from facilitator.schedule.messages import MessageInputs, plan_messages
+from facilitator.schedule.host_cues import host_messages, host_recipients
+from facilitator.schedule.messages import MessageInputs, message_order, plan_messages
 from facilitator.schedule.model import (
     FacilitatorInfo,
     Group,
@@ -67,6 +68,8 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
         board_chat_prefix=plan.messages.board.zoom_chat_prefix,
         board_posts_per_minute=plan.messages.board.posts_per_minute,
         support=tuple(SupportContact(c.name, c.phone, c.url, c.hours) for c in plan.support),
+        sender_name=plan.session.course or plan.session.title,
+        reply_to=plan.session.reply_to or plan.session.zoom.host_email,
     )
     facilitators = tuple(
         FacilitatorInfo(
@@ -101,19 +104,20 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
     next_title = None
     if breakout is not None and breakout[0] + 1 < len(plan.phases):
         next_title = plan.phases[breakout[0] + 1].title
-    messages = plan_messages(
-        MessageInputs(
-            plan=plan,
-            session=session,
-            facilitators=facilitators,
-            students=students,
-            groups=groups,
-            rotation=rotation,
-            breakout_start=rotation.slots[0].start if rotation.slots else None,
-            breakout_end=rotation.slots[-1].end if rotation.slots else None,
-            next_phase_title=next_title,
-        )
+    hosts = host_recipients(plan)
+    inputs = MessageInputs(
+        plan=plan,
+        session=session,
+        facilitators=facilitators,
+        students=students,
+        groups=groups,
+        rotation=rotation,
+        breakout_start=rotation.slots[0].start if rotation.slots else None,
+        breakout_end=rotation.slots[-1].end if rotation.slots else None,
+        next_phase_title=next_title,
+        hosts=hosts,
     )
+    messages = tuple(sorted((*plan_messages(inputs), *host_messages(inputs)), key=message_order))
     schedule = Schedule(
         session=session,
         timeline=tuple(items),
@@ -123,6 +127,7 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
         rotation=rotation,
         messages=messages,
         cue_lead=plan.messages.cue_lead,
+        hosts=hosts,
     )
     extra = plan_warnings.collect(schedule, frame, now)
     return Schedule(**{**schedule.__dict__, "warnings": extra})

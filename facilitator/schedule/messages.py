@@ -27,7 +27,16 @@ from facilitator.schedule.model import (
     StudentInfo,
 )
 
-CUE_KINDS = {MessageKind.HEADS_UP, MessageKind.MOVE_NOW, MessageKind.BREAKOUT_END, MessageKind.ESCALATION}
+CUE_KINDS = {
+    MessageKind.HEADS_UP,
+    MessageKind.MOVE_NOW,
+    MessageKind.BREAKOUT_END,
+    MessageKind.ESCALATION,
+    MessageKind.HOST_OPEN_ROOMS,
+    MessageKind.HOST_TIME_WARNING,
+    MessageKind.HOST_CLOSE_ROOMS,
+    MessageKind.HOST_ESCALATION,
+}
 FOLLOW_UP_LIFETIME = timedelta(days=7)
 
 
@@ -46,6 +55,7 @@ class MessageInputs:
     breakout_start: datetime | None
     breakout_end: datetime | None
     next_phase_title: str | None
+    hosts: tuple[FacilitatorInfo, ...] = ()
 
 
 def visit_context(facilitator_id: str, group: Group, slot: Slot) -> dict[str, Any]:
@@ -62,9 +72,14 @@ def visit_context(facilitator_id: str, group: Group, slot: Slot) -> dict[str, An
     }
 
 
+def message_order(m: PlannedMessage) -> tuple[datetime, bool, str]:
+    """Due time first; at the same instant cues before bulk mail; then by key (deterministic)."""
+    return (m.due, m.lane != Lane.CUE, m.key)
+
+
 def plan_messages(inputs: MessageInputs) -> tuple[PlannedMessage, ...]:
     messages = [*_student_messages(inputs), *_facilitator_messages(inputs)]
-    return tuple(sorted(messages, key=lambda m: (m.due, m.lane != Lane.CUE, m.key)))
+    return tuple(sorted(messages, key=message_order))
 
 
 def _message(
@@ -78,6 +93,7 @@ def _message(
     suffix: str | None = None,
     template: str | None = None,
     unless_completed: str | None = None,
+    audience: Audience | None = None,
 ) -> PlannedMessage:
     is_fac = isinstance(person, FacilitatorInfo)
     rid = person.id if isinstance(person, FacilitatorInfo) else person.email
@@ -85,7 +101,7 @@ def _message(
     return PlannedMessage(
         key=key,
         kind=kind,
-        audience=Audience.FACILITATOR if is_fac else Audience.STUDENT,
+        audience=audience or (Audience.FACILITATOR if is_fac else Audience.STUDENT),
         recipient=person.email,
         recipient_id=rid,
         channel=channel,

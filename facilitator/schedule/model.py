@@ -17,6 +17,7 @@ from typing import Any
 class Audience(StrEnum):
     STUDENT = "student"
     FACILITATOR = "facilitator"
+    HOST = "host"  # the Zoom host and co-directors: only they can open and close rooms
 
 
 class Lane(StrEnum):
@@ -40,8 +41,12 @@ class MessageKind(StrEnum):
     POST_SURVEY_REMINDER = "post_survey_reminder"
     RESOURCES = "resources"
     FOCUS_GROUP = "focus_group"
+    HOST_OPEN_ROOMS = "host_open_rooms"
+    HOST_TIME_WARNING = "host_time_warning"
+    HOST_CLOSE_ROOMS = "host_close_rooms"
     # Not planned ahead: created at run time when live room state shows a missed move.
     ESCALATION = "escalation"
+    HOST_ESCALATION = "host_escalation"
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class SessionSummary:
     board_chat_prefix: str | None = None
     board_posts_per_minute: int = 6
     support: tuple[SupportContact, ...] = ()
+    sender_name: str = ""  # emails' From name: the course, else the title
+    reply_to: str = ""  # emails' Reply-To: the plan's, else the host
 
 
 @dataclass(frozen=True)
@@ -173,10 +180,15 @@ class Schedule:
     messages: tuple[PlannedMessage, ...]
     warnings: tuple[Warning, ...] = ()
     cue_lead: timedelta = timedelta(minutes=2)
+    # The Zoom host (id `host`) and co-directors (`co-director-1`, ...): room cues and escalations.
+    hosts: tuple[FacilitatorInfo, ...] = ()
 
     @property
     def phases(self) -> tuple[TimelineItem, ...]:
         return tuple(t for t in self.timeline if t.kind in {"plenary", "breakout", "break"})
+
+    def host(self, hid: str) -> FacilitatorInfo:
+        return next(h for h in self.hosts if h.id == hid)
 
     def facilitator(self, fid: str) -> FacilitatorInfo:
         return next(f for f in self.facilitators if f.id == fid)

@@ -44,6 +44,10 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
             {"id": f.id, "name": f.name, "email": f.email, "timezone": f.timezone, "channel": f.channel}
             for f in schedule.facilitators
         ],
+        "hosts": [
+            {"id": h.id, "name": h.name, "email": h.email, "timezone": h.timezone, "channel": h.channel}
+            for h in schedule.hosts
+        ],
         "groups": [
             {"id": g.id, "name": g.name, "size": len(g.students), "students": list(g.students)}
             for g in schedule.groups

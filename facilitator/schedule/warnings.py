@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from facilitator.plan.times import format_duration
 from facilitator.schedule.model import Audience, MessageKind, Schedule, Warning
+from facilitator.schedule.survey_warnings import completion_warnings
 from facilitator.schedule.timeline import BreakoutFrame
 
 NIGHT_START = time(22, 0)
@@ -51,4 +52,5 @@ def collect(schedule: Schedule, frame: BreakoutFrame | None, now: datetime | Non
                 f"the breakout has {format_duration(unused)} left after its last slot "
                 f"({len(schedule.rotation.slots)} of {frame.capacity} possible slots used)"
             )
+    out.extend(completion_warnings(schedule))
     return tuple(Warning(m) for m in out)

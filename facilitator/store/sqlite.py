@@ -30,6 +30,7 @@ from facilitator.store.codec import (
     ts,
 )
 from facilitator.store.errors import StoreOpenError
+from facilitator.store.run_mode import SqliteOptOuts, SqliteRunMode
 from facilitator.store.sqlite_base import connect
 from facilitator.store.sqlite_outbox import SqliteOutbox
 
@@ -39,7 +40,7 @@ SURVEY_KINDS = ("pre", "post")
 SURVEY_EVENTS = ("opened", "completed")
 
 
-class SqliteStore(SqliteOutbox):
+class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts):
     """Everything persistent, in one file. Use from one event loop; open one per process."""
 
     @classmethod
@@ -184,7 +185,21 @@ class SqliteStore(SqliteOutbox):
     async def survey_counts(self, session_id: str) -> SurveyCounts:
         row = self._one("survey_counts", {"session_id": session_id})
         assert row is not None  # an aggregate always returns one row
-        return SurveyCounts(pre=row["pre"], post=row["post"], both=row["both_"], total=row["total"])
+        late = self._one("late_survey_counts", {"session_id": session_id})
+        assert late is not None
+        return SurveyCounts(
+            pre=row["pre"],
+            post=row["post"],
+            both=row["both_"],
+            total=row["total"],
+            late_pre=late["late_pre"],
+            late_post=late["late_post"],
+        )
+
+    async def record_late_completion(self, session_id: str, code: str, kind: str, at: datetime) -> bool:
+        """Keep a completion that came after the survey closed; True the first time for this code."""
+        params = {"session_id": session_id, "code": code, "kind": kind, "at": ts(at)}
+        return self._run("record_late_completion", params).rowcount == 1
 
 
 if TYPE_CHECKING:  # mypy proves, at no run-time cost, that SqliteStore is a complete Store

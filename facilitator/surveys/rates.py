@@ -15,8 +15,12 @@ def percent_half_up(part: int, whole: int) -> int:
     return (200 * part + whole) // (2 * whole)
 
 
-def format_rates(pre: int, post: int, both: int, total: int) -> str:
-    """ "pre 58 of 61, post 55 of 61, both 53 of 61 (87%)"; "(n/a)" when there are no students."""
+def format_rates(pre: int, post: int, both: int, total: int, late_pre: int = 0, late_post: int = 0) -> str:
+    """ "pre 58 of 61, post 55 of 61, both 53 of 61 (87%)"; "(n/a)" when there are no students.
+
+    Completions after a survey closed are named after it ("; after closing, not counted: pre 2"),
+    so the director knows they exist without their entering the pairing.
+    """
     counts = {"pre": pre, "post": post, "both": both}
     for name, value in [*counts.items(), ("total", total)]:
         if value < 0:
@@ -27,4 +31,8 @@ def format_rates(pre: int, post: int, both: int, total: int) -> str:
     if both > min(pre, post):
         raise ValueError(f"both ({both}) cannot exceed pre ({pre}) or post ({post})")
     share = f"{percent_half_up(both, total)}%" if total else "n/a"
-    return f"pre {pre} of {total}, post {post} of {total}, both {both} of {total} ({share})"
+    text = f"pre {pre} of {total}, post {post} of {total}, both {both} of {total} ({share})"
+    late = [f"{name} {n}" for name, n in (("pre", late_pre), ("post", late_post)) if n > 0]
+    if late:
+        text += "; after closing, not counted: " + ", ".join(late)
+    return text

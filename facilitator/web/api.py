@@ -20,6 +20,7 @@ from facilitator.web.common import ctx_of, iso
 from facilitator.web.context import clock_rate
 from facilitator.web.live import live_summary
 from facilitator.web.login import require_director
+from facilitator.web.session_facts import sent_escalations
 from facilitator.web.sessions import entry_or_404
 
 
@@ -151,7 +152,9 @@ async def rates(request: web.Request) -> web.Response:
             "post": c.post,
             "both": c.both,
             "total": c.total,
-            "text": format_rates(c.pre, c.post, c.both, c.total),
+            "late_pre": c.late_pre,
+            "late_post": c.late_post,
+            "text": format_rates(c.pre, c.post, c.both, c.total, c.late_pre, c.late_post),
         }
     )
 
@@ -160,7 +163,8 @@ async def live(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     require_director(request)
     entry = await entry_or_404(ctx, request.match_info["sid"])
-    return web.json_response({"now": iso(ctx.now()), "live": live_summary(entry, ctx.now())})
+    summary = live_summary(entry, ctx.now(), await sent_escalations(ctx, entry))
+    return web.json_response({"now": iso(ctx.now()), "live": summary})
 
 
 async def time_now(request: web.Request) -> web.Response:

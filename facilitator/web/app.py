@@ -17,7 +17,17 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from facilitator.web import api, board, director, exports, facilitator_page, login, surveys, zoom_route
+from facilitator.web import (
+    api,
+    board,
+    director,
+    exports,
+    facilitator_page,
+    login,
+    optout,
+    surveys,
+    zoom_route,
+)
 from facilitator.web.access_log import PrivateAccessLogger
 from facilitator.web.auth import LoginThrottle
 from facilitator.web.common import CTX, POST_LIMITER, THROTTLE, USED_LOGIN, VERIFIED, VerifiedLinks
@@ -89,6 +99,7 @@ def create_app(ctx: WebContext) -> web.Application:
     app[THROTTLE] = LoginThrottle()
     app[POST_LIMITER] = SlidingWindowLimiter(ctx.now)
     app[USED_LOGIN] = set()
+    app[login.LOGIN_FIRST_USE] = {}
     app[VERIFIED] = VerifiedLinks()
     env = aiohttp_jinja2.setup(
         app,
@@ -99,7 +110,7 @@ def create_app(ctx: WebContext) -> web.Application:
     version = str(int(max(p.stat().st_mtime for p in STATIC_DIR.iterdir())))
     env.globals["static"] = _static_url(version)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
-    for module in (login, director, exports, facilitator_page, board, surveys, api):
+    for module in (login, director, exports, facilitator_page, board, surveys, optout, api):
         app.router.add_routes(module.routes())
     zoom_route.mount(app, ctx)
     app.cleanup_ctx.append(_clock_ticks)

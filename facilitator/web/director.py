@@ -15,18 +15,17 @@ from aiohttp import web
 from facilitator.surveys.rates import format_rates
 from facilitator.web import contributions
 from facilitator.web.auth import check_csrf
-from facilitator.web.common import ctx_of, day_hhmm
-from facilitator.web.context import SessionEntry, WebContext, clock_rate
+from facilitator.web.common import ctx_of
+from facilitator.web.context import clock_rate
 from facilitator.web.hub import session_topic
 from facilitator.web.links import session_links
 from facilitator.web.live import live_summary
 from facilitator.web.login import require_director, require_form
+from facilitator.web.message_log import LogFilter, message_log
+from facilitator.web.session_facts import director_zone, human_when, meeting_facts, sent_escalations
 from facilitator.web.sessions import add_session, decode_upload, entry_or_404
 from facilitator.web.sse import stream
 from facilitator.web.timeline_svg import layout
-
-RETRYABLE = {"failed", "expired", "cancelled"}
-CANCELLABLE = {"pending"}
 
 
 async def home(request: web.Request) -> web.Response:
@@ -48,7 +47,7 @@ async def _sessions_page(
                 "title": r.title,
                 "status": r.status,
                 "running": sid in ctx.sessions,
-                "start": r.start.isoformat(timespec="minutes"),
+                "start": human_when(r.start, director_zone(ctx.sessions.get(sid), r.plan_text)),
             }
         )
     for entry in ctx.sessions:
@@ -60,7 +59,7 @@ async def _sessions_page(
                     "title": s.title,
                     "status": "active",
                     "running": True,
-                    "start": s.start.isoformat(timespec="minutes"),
+                    "start": human_when(s.start, director_zone(entry)),
                 }
             )
     return aiohttp_jinja2.render_template(
@@ -71,6 +70,7 @@ async def _sessions_page(
             "csrf": director.csrf,
             "problems": problems or [],
             "draft": draft,
+            "zoom_configured": bool(ctx.settings.zoom_account_id),
         },
         status=status,
     )
@@ -110,34 +110,16 @@ async def sessions_add(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/sessions/{result.entry.id}")
 
 
-async def _messages(ctx: WebContext, entry: SessionEntry, status: str | None) -> list[dict[str, Any]]:
-    tz = entry.schedule.session.timezone
-    rows = await ctx.store.list_messages(entry.id, statuses=[status] if status else None)
-    return [
-        {
-            "id": m.id,
-            "kind": m.kind,
-            "recipient": m.recipient_id,
-            "channel": m.channel,
-            "due": day_hhmm(m.due, tz),
-            "status": str(m.status),
-            "attempts": m.attempts,
-            "error": m.last_error or "",
-            "retry": str(m.status) in RETRYABLE,
-            "cancel": str(m.status) in CANCELLABLE,
-        }
-        for m in sorted(rows, key=lambda m: (m.due, m.id))
-    ]
-
-
 async def session_page(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     director = require_director(request)
     entry = await entry_or_404(ctx, request.match_info["sid"])
     schedule = entry.schedule
     now = ctx.now()
-    status_filter = request.query.get("status") or None
-    messages = await _messages(ctx, entry, status_filter)
+    zone = director_zone(entry)
+    log = message_log(
+        schedule, await ctx.store.list_messages(entry.id), LogFilter.from_query(request.query), zone
+    )
     counts: Counter[str] = Counter()
     for (_kind, status), n in (await ctx.store.message_counts(entry.id)).items():
         counts[status] += n
@@ -160,14 +142,17 @@ async def session_page(request: web.Request) -> web.Response:
             "session": schedule.session,
             "schedule": schedule,
             "csrf": director.csrf,
-            "when": day_hhmm(schedule.session.start, tz),
+            "when": human_when(schedule.session.start, zone),
             "timeline": layout(schedule, now),
             "visitors": visitors,
-            "live": live_summary(entry, now),
-            "messages": messages,
+            "live": live_summary(entry, now, await sent_escalations(ctx, entry)),
+            "meeting": await meeting_facts(ctx, entry),
+            "zoom_configured": bool(ctx.settings.zoom_account_id),
+            "log": log,
             "counts": dict(sorted(counts.items())),
-            "status_filter": status_filter or "",
-            "rates": format_rates(survey.pre, survey.post, survey.both, survey.total),
+            "rates": format_rates(
+                survey.pre, survey.post, survey.both, survey.total, survey.late_pre, survey.late_post
+            ),
             "rooms": by_room,
             "links": session_links(ctx, entry.id),
             "server_now": now.timestamp(),

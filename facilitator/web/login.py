@@ -1,15 +1,15 @@
 """Director sign-in: a password (checked against the configured hash) or the one-time link the CLI prints.
 
-Failures are slowed down process-wide (see auth.LoginThrottle). The one-time link carries the
-nonce of this process only, and works once: a link printed by an earlier run, or used already,
-is refused.
+Failures are slowed down process-wide (see auth.LoginThrottle). The sign-in link carries the
+nonce of this process only; after its first use it keeps working for 10 minutes (other devices,
+mail scanners), then is refused, as is a link printed by an earlier run.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -29,13 +29,24 @@ from facilitator.web.common import THROTTLE, USED_LOGIN, ctx_of
 from facilitator.web.context import WebContext
 
 LOGIN_LINK_LIFETIME = timedelta(days=2)
+# After its first use the sign-in link still works this long (wall time) on other devices: a mail
+# scanner or a co-director opening it first must not lock the director out.
+LOGIN_REUSE_WINDOW = timedelta(minutes=10)
+LOGIN_FIRST_USE: web.AppKey[dict[str, datetime]] = web.AppKey("login_first_use", dict)
+
+
+def wall_now() -> datetime:
+    """Sign-in is about people and their devices, so it runs on wall time, never on the app's clock:
+    a simulated run's fast clock must not expire the director's session or sign-in link."""
+    return datetime.now(UTC)
+
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def login_url(ctx: WebContext, next_path: str = "/") -> str:
     """The one-time sign-in link for this process (what `facilitator serve` prints)."""
-    token = ctx.signer.director_login_token(ctx.login_nonce, ctx.now() + LOGIN_LINK_LIFETIME)
+    token = ctx.signer.director_login_token(ctx.login_nonce, wall_now() + LOGIN_LINK_LIFETIME)
     suffix = f"?next={next_path}" if next_path != "/" else ""
     return ctx.signer.url(f"/login/{token}{suffix}")
 
@@ -43,7 +54,9 @@ def login_url(ctx: WebContext, next_path: str = "/") -> str:
 def require_director(request: web.Request) -> Director:
     """The signed-in director, or a redirect to sign in (401 JSON under /api/)."""
     ctx = ctx_of(request)
-    director = authenticate(request, ctx.settings, ctx.now())
+    # The cookie is a person's sign-in: wall time. Bearer tokens (scripts) keep the app's clock.
+    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    director = authenticate(request, ctx.settings, ctx.now() if bearer else wall_now())
     if director is not None:
         return director
     if request.path.startswith("/api/"):
@@ -119,27 +132,31 @@ async def login_submit(request: web.Request) -> web.Response:
     throttle.succeeded()
     await ctx.store.audit(None, "director", "login", "password", ctx.now())
     response = web.Response(status=303, headers={"Location": safe_next(str(data.get("next") or "/"))})
-    set_session_cookie(response, ctx.settings, ctx.now())
+    set_session_cookie(response, ctx.settings, wall_now())
     return response
 
 
 async def login_link(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     try:
-        claims = ctx.signer.verify(request.match_info["token"], Audience.DIRECTOR_LOGIN, ctx.now())
+        claims = ctx.signer.verify(request.match_info["token"], Audience.DIRECTOR_LOGIN, wall_now())
     except LinkError:
         raise web.HTTPForbidden() from None
     nonce = str(claims.get("nonce"))
     used = request.app[USED_LOGIN]
-    if not secrets.compare_digest(nonce, ctx.login_nonce) or nonce in used:
+    first_use = request.app[LOGIN_FIRST_USE]
+    now = wall_now()
+    spent = nonce in used and now - first_use.get(nonce, now - LOGIN_REUSE_WINDOW) >= LOGIN_REUSE_WINDOW
+    if not secrets.compare_digest(nonce, ctx.login_nonce) or spent:
         raise web.HTTPForbidden(
-            reason="This sign-in link was already used or belongs to an earlier run. "
-            "Use the password, or restart the server for a new link."
+            reason="This sign-in link was already used (it works for 10 minutes after its first use) "
+            "or belongs to an earlier run. Use the password, or restart the server for a new link."
         )
     used.add(nonce)
+    first_use.setdefault(nonce, now)
     await ctx.store.audit(None, "director", "login", "one-time link", ctx.now())
     response = web.Response(status=303, headers={"Location": safe_next(request.query.get("next"))})
-    set_session_cookie(response, ctx.settings, ctx.now())
+    set_session_cookie(response, ctx.settings, now)
     return response
 
 

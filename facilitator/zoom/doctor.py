@@ -101,7 +101,9 @@ def webhook_checks(settings: Settings) -> list[Check]:
     return out
 
 
-async def _host_check(zoom: ZoomClient, host_email: str | None) -> Check:
+async def _host_check(zoom: ZoomClient, host_email: str | None, *, licensed: bool = True) -> Check:
+    """The host must be an active, licensed user: Zoom refuses registrants (and alternative hosts,
+    and pre-assigned rooms) for a Basic or pending host, so that is a failure, not a warning."""
     if not host_email:
         return Check("host user", Status.SKIP, "no host email given (pass --host, or check a plan)")
     try:
@@ -113,12 +115,13 @@ async def _host_check(zoom: ZoomClient, host_email: str | None) -> Check:
     if user.type == 1:
         return Check(
             "host user",
-            Status.WARN,
+            Status.FAIL if licensed else Status.WARN,
             f"{host_email} is a Basic (unlicensed) user: registration, alternative hosts and "
             "breakout-room pre-assignment need a licensed host",
         )
     if user.status not in (None, "active"):
-        return Check("host user", Status.FAIL, f"{host_email} is {user.status}, not active")
+        hint = " (invited, has not accepted the invitation yet)" if user.status == "pending" else ""
+        return Check("host user", Status.FAIL, f"{host_email} is {user.status}{hint}, not active")
     return Check("host user", Status.OK, f"{host_email} is an active licensed user")
 
 
@@ -156,6 +159,6 @@ async def doctor(settings: Settings, host_email: str | None) -> list[Check]:
         checks.extend(scope_checks(token.scopes, features))
         checks.append(await _host_check(zoom, host_email))
         if settings.zoom_chat_user:
-            checks.append(await _host_check(zoom, settings.zoom_chat_user))
+            checks.append(await _host_check(zoom, settings.zoom_chat_user, licensed=False))
             checks[-1] = Check("Team Chat sender", checks[-1].status, checks[-1].detail)
     return checks + webhook_checks(settings)

@@ -32,6 +32,9 @@ class SimulatorConfig:
     plan: str = "pro"
     known_hosts: frozenset[str] | None = None  # users of the account; None: anyone @host_domain
     host_domain: str = "example.edu"
+    # Also users of the account, whatever known_hosts says: `run --simulate` lists every address
+    # in the plan here, so a director's own plan rehearses without a Zoom account of that domain.
+    plan_users: frozenset[str] = frozenset()
     token_ttl_seconds: int = 3600
     scopes: tuple[str, ...] = ALL_SCOPES
     enforce_rate_limits: bool = True

@@ -75,7 +75,9 @@ async def validated(request: web.Request, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise ZoomHTTPError(400, 300, "Request Body should be a valid JSON object.")
     try:
-        return model.model_validate(data)
+        # Strict, as Zoom's schema is: "130" is not an integer, "yes" or "true" not a boolean,
+        # and a number is not a `start_time`. Zoom answers such bodies with 400, so must we.
+        return model.model_validate_json(await request.read(), strict=True)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():

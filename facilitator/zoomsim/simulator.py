@@ -73,6 +73,8 @@ class ZoomSimulator:
     # --- what tests and the live simulation use ---------------------------------------------
 
     def is_known_user(self, email: str) -> bool:
+        if email.lower() in {u.lower() for u in self.config.plan_users}:
+            return True
         if self.config.known_hosts is not None:
             return email.lower() in {h.lower() for h in self.config.known_hosts}
         return email.lower().endswith("@" + self.config.host_domain.lower())

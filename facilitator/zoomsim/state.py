@@ -109,6 +109,7 @@ class SimUser:
     first_name: str
     last_name: str
     type: int = 2  # licensed
+    status: str = "active"  # active | inactive | pending (invited, not yet accepted)
 
     def as_json(self, account_id: str, tz: str = "UTC") -> dict[str, Any]:
         return {
@@ -118,7 +119,7 @@ class SimUser:
             "last_name": self.last_name,
             "display_name": f"{self.first_name} {self.last_name}".strip(),
             "type": self.type,
-            "status": "active",
+            "status": self.status,
             "account_id": account_id,
             "timezone": tz,
             "verified": 1,

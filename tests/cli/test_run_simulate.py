@@ -56,6 +56,9 @@ def test_seed_study_runs_end_to_end(tmp_path: Path) -> None:
     assert counts[("pre_survey", "sent")] == 61 and counts[("post_survey", "sent")] == 61
     assert counts[("heads_up", "sent")] == 6 and counts[("move_now", "sent")] == 6
     assert counts[("escalation", "sent")] == 1, counts
+    # the host gets the room cues, and the escalation in words
+    for kind in ("host_open_rooms", "host_time_warning", "host_close_rooms", "host_escalation"):
+        assert counts[(kind, "sent")] == 1, (kind, counts)
     assert not any(status in {"pending", "sending", "failed"} for _, status in counts)
     assert "Rotation adherence: 5 of 6 visits in place 2 minutes in" in out
     assert "is due in Group" in out  # the missed move, in words

@@ -60,3 +60,46 @@ async def test_serve_resumes_sessions_and_serves_their_links(tmp_path: Path) -> 
         out, _ = proc.communicate(timeout=30)
     assert "serving 1 session(s)" in out
     assert "Traceback" not in out
+
+
+def test_serve_on_another_port_prints_links_that_work_there(tmp_path: Path) -> None:
+    """Without FACILITATOR_PUBLIC_URL, `serve --port P` prints links to port P, not the default 8080."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
+    env |= {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "p.db"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("serving" in line for line in lines):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    text = "".join(lines)
+    assert f"Director: http://127.0.0.1:{port}/login/" in text, text
+    assert f"on http://127.0.0.1:{port};" in text and ":8080" not in text
+
+
+async def test_serve_refuses_a_rehearsal_database(tmp_path: Path) -> None:
+    """`serve` sends for real: on a rehearsal's file it would send what the rehearsal left pending."""
+    from datetime import UTC, datetime
+
+    store = await SqliteStore.open(tmp_path / "r.db")
+    await store.claim_run_mode("simulated", datetime.now(UTC))
+    await store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
+    env |= {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48}
+    result = subprocess.run(
+        [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "r.db"), "--port", "0"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and "belongs to a rehearsal" in " ".join(result.stdout.split())
+    assert "Traceback" not in result.stdout + result.stderr

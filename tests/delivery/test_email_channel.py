@@ -51,9 +51,10 @@ async def test_sends_multipart_with_identifying_headers(tmp_path: Path, smtp: Lo
     await channel.close()
     (arrival,) = smtp.sink.arrivals
     msg = arrival.message
-    assert provider_id == message_id_for(row.key) == msg["Message-ID"]
+    assert provider_id == message_id_for(row.key, "example.edu") == msg["Message-ID"]  # the sending domain
     assert msg["X-Facilitator-Key"] == row.key
     assert msg["From"] == "Facilitator <facilitator@example.edu>"
+    assert msg["Reply-To"] is None and msg["List-Unsubscribe"] is None
     assert msg["To"] == row.recipient and arrival.recipients == [row.recipient]
     assert msg["Subject"] == "Your room for today"
     assert msg["Date"] == "Tue, 04 Mar 2025 15:00:00 +0000"  # from the clock it was given
@@ -62,6 +63,24 @@ async def test_sends_multipart_with_identifying_headers(tmp_path: Path, smtp: Lo
     html = msg.get_body(("html",))
     assert plain is not None and "Group 4." in plain.get_content()
     assert html is not None and "<b>Group 4</b>" in html.get_content()
+
+
+async def test_course_name_reply_to_and_one_click_unsubscribe(tmp_path: Path, smtp: LoopbackSmtp) -> None:
+    (row,) = await _rows(tmp_path)
+    channel = EmailChannel(smtp.settings(), clock=ManualClock(T0))
+    url = "https://facilitator.example.edu/optout?session=s&code=K7QF-2M9D-X&sig=00ff"
+    rendered = Rendered(
+        subject="s", text="t", sender_name="Shared Living Experiences (MED 510)",
+        reply_to="course.director@example.edu", unsubscribe_url=url,
+    )  # fmt: skip
+    await channel.send(row, rendered)
+    await channel.close()
+    msg = smtp.sink.arrivals[0].message
+    assert msg["From"] == '"Shared Living Experiences (MED 510)" <facilitator@example.edu>'
+    assert msg["Reply-To"] == "course.director@example.edu"
+    assert msg["List-Unsubscribe"] == f"<{url}>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert str(msg["Message-ID"]).endswith("@example.edu>")
 
 
 async def test_text_only_when_there_is_no_html(tmp_path: Path, smtp: LoopbackSmtp) -> None:

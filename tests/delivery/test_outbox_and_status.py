@@ -72,3 +72,21 @@ def test_empty_status_says_so() -> None:
     console = Console(record=True)
     console.print(format_status_table([]))
     assert "No sessions" in console.export_text()
+
+
+async def test_status_shows_response_rates_as_the_study_reports_them(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    await start_session(store, schedule_of(bulk(4)), "plan", "plan.yaml", now=T0)
+    codes = {f"s{n}@example.edu": f"CODE-{n}" for n in range(4)}
+    await store.save_survey_codes(SESSION, "study", codes)
+    for code, kind in [("CODE-0", "pre"), ("CODE-1", "pre"), ("CODE-0", "post"), ("CODE-2", "post")]:
+        await store.record_survey_event(SESSION, code, kind, "completed", T0)
+    await store.record_late_completion(SESSION, "CODE-3", "pre", T0 + timedelta(days=1))
+
+    (status,) = await session_status(store)
+    assert status.responses == "pre 2 of 4, post 2 of 4, both 1 of 4 (25%); after closing, not counted: pre 1"
+    data = status_json([status])
+    assert data[0]["responses"]["both"] == 1 and data[0]["responses"]["late_pre"] == 1
+    console = Console(record=True, width=200)
+    console.print(format_status_table([status]))
+    assert "Survey responses: pre 2 of 4, post 2 of 4, both 1 of 4 (25%)" in console.export_text()

@@ -76,15 +76,34 @@ async def test_failed_logins_are_slowed(web_app: Web) -> None:
     assert int(locked.headers["Retry-After"]) >= 1
 
 
-async def test_one_time_login_link_works_once(web_app: Web) -> None:
-    from facilitator.web.login import login_url
+async def test_sign_in_link_works_again_for_ten_minutes_then_not(web_app: Web) -> None:
+    from facilitator.web.login import LOGIN_FIRST_USE, LOGIN_REUSE_WINDOW, login_url
 
     path = login_url(web_app.ctx, "/sessions").split("8080", 1)[1]
     first = await web_app.client.get(path, allow_redirects=False)
     assert first.status == 303 and first.headers["Location"] == "/sessions"
+    # a second device (or the mail scanner that opened it first) within the window: still works
     again = await web_app.client.get(path, allow_redirects=False)
-    assert again.status == 403 and "already used" in await again.text()
-    web_app.clock.advance(timedelta(days=3))  # and an old link has expired anyway
+    assert again.status == 303
+    # the window runs on wall time: backdate the first use past it
+    first_use = web_app.client.server.app[LOGIN_FIRST_USE]
+    nonce = next(iter(first_use))
+    first_use[nonce] -= LOGIN_REUSE_WINDOW
+    late = await web_app.client.get(path, allow_redirects=False)
+    assert late.status == 403 and "already used" in await late.text()
+
+
+async def test_a_fast_simulated_clock_does_not_sign_the_director_out(web_app: Web) -> None:
+    await web_app.login()
+    sid = web_app.schedule.session.id
+    web_app.clock.advance(timedelta(days=3))  # a simulated run races through days in seconds
+    page = await web_app.client.get(f"/sessions/{sid}", allow_redirects=False)
+    assert page.status == 200, "signed out by the simulation's clock"
+    from facilitator.web.login import login_url
+
+    fresh = login_url(web_app.ctx, "/sessions").split("8080", 1)[1]
+    web_app.clock.advance(timedelta(days=30))
+    assert (await web_app.client.get(fresh, allow_redirects=False)).status == 303
 
 
 async def test_broken_plan_shows_the_same_line_numbered_errors_as_check(web_app: Web) -> None:
@@ -241,7 +260,11 @@ async def test_live_occupancy_flags_a_facilitator_in_the_wrong_room(web_app: Web
     )
     await w.login()
     live = (await (await w.client.get(f"/api/sessions/{sid}/live")).json())["live"]
-    assert any(f"dr-okafor is in {gname(wrong)} but is due in {gname(due)}" in m for m in live["misplaced"])
+    assert (
+        f"Dr. Amara Okafor is not in {gname(due)}, 2 minutes into slot 1 "
+        f"(Zoom shows them in {gname(wrong)}); "
+        "escalation not sent yet"
+    ) in live["misplaced"]
     rooms = {r["id"]: r for r in live["rooms"]}
     assert rooms[due]["missing"] and rooms[due]["students"] == 2
     assert rooms[wrong]["wrong"] == ["Dr. Amara Okafor"]

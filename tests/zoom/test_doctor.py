@@ -80,3 +80,16 @@ async def test_team_chat_sender_is_checked_when_configured(sim: ZoomSimulator, s
     checks = by_name(await doctor(chat, HOST))
     assert checks["scopes: send cues by Zoom Team Chat"].status is Status.OK
     assert checks["Team Chat sender"].status is Status.FAIL
+
+
+async def test_a_basic_or_pending_host_fails_because_zoom_refuses_its_registrants(
+    sim: ZoomSimulator, settings: Settings
+) -> None:
+    sim.state.user(HOST).type = 1  # Basic (unlicensed)
+    checks = by_name(await doctor(settings, HOST))
+    assert checks["host user"].status is Status.FAIL and "Basic (unlicensed)" in checks["host user"].detail
+    sim.state.user(HOST).type = 2
+    sim.state.user(HOST).status = "pending"
+    checks = by_name(await doctor(settings, HOST))
+    assert checks["host user"].status is Status.FAIL
+    assert "pending (invited, has not accepted the invitation yet)" in checks["host user"].detail

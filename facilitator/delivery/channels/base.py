@@ -26,6 +26,11 @@ class Rendered:
     text: str
     html: str | None = None
     calendar: bytes | None = None
+    # Email only, from the session's plan: the From name (the course), Reply-To (the director),
+    # and a one-click opt-out URL (students: List-Unsubscribe). None: the channel's defaults.
+    sender_name: str | None = None
+    reply_to: str | None = None
+    unsubscribe_url: str | None = None
 
 
 class SendError(Exception):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 
 import aiosmtplib
 
@@ -33,16 +33,34 @@ from facilitator.delivery.channels.base import (
 from facilitator.delivery.channels.mime import address_of, build_mime
 from facilitator.store.base import OutboxMessage
 
-MESSAGE_ID_DOMAIN = "facilitator.local"
+MESSAGE_ID_DOMAIN = "facilitator.local"  # only when SMTP_FROM has no usable domain
 
 
-def message_id_for(key: str) -> str:
-    """The Message-ID of the message with idempotency key `key`: same key, same id."""
-    return f"<{key_digest(key)}@{MESSAGE_ID_DOMAIN}>"
+def message_id_for(key: str, domain: str = MESSAGE_ID_DOMAIN) -> str:
+    """The Message-ID of the message with idempotency key `key`: same key, same id.
+
+    The domain is the sending domain (SMTP_FROM's): spam filters distrust ids from a domain
+    that did not send the message, such as a made-up `.local`.
+    """
+    return f"<{key_digest(key)}@{domain}>"
+
+
+def sending_domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    domain = address.rpartition("@")[2].strip().lower()
+    return domain if domain and domain.isascii() and "." in domain else MESSAGE_ID_DOMAIN
 
 
 def build_email(msg: OutboxMessage, rendered: Rendered, sender: str, clock: Clock) -> bytes:
     """The message's bytes: multipart/alternative (text, then HTML when there is one)."""
+    if rendered.sender_name:
+        sender = formataddr((rendered.sender_name, parseaddr(sender)[1]), charset="utf-8")
+    extra: list[str] = []
+    if rendered.reply_to:
+        extra.append(f"Reply-To: {address_of(rendered.reply_to)}")
+    if rendered.unsubscribe_url:
+        extra.append(f"List-Unsubscribe: <{rendered.unsubscribe_url}>")
+        extra.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
     return build_mime(
         sender=sender,
         recipient=msg.recipient,
@@ -50,9 +68,10 @@ def build_email(msg: OutboxMessage, rendered: Rendered, sender: str, clock: Cloc
         text=rendered.text,
         html=rendered.html,
         date=clock.now(),
-        message_id=message_id_for(msg.key),
+        message_id=message_id_for(msg.key, sending_domain(sender)),
         key=msg.key,
         calendar=rendered.calendar,
+        extra_headers=tuple(extra),
     )
 
 
@@ -103,7 +122,7 @@ class EmailChannel:
                         f"SMTP connection failed: {_describe(exc)}", channel_down=True
                     ) from exc
                 self._idle.append(client)
-                return message_id_for(msg.key)
+                return message_id_for(msg.key, sending_domain(self._sender))
         raise TransientSendError("SMTP connection lost twice while sending", channel_down=True)
 
     async def _checkout(self) -> tuple[aiosmtplib.SMTP, bool]:

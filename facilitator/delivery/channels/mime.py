@@ -81,6 +81,7 @@ def build_mime(
     message_id: str,
     key: str,
     calendar: bytes | None = None,
+    extra_headers: tuple[str, ...] = (),
 ) -> bytes:
     """multipart/alternative (text, then HTML) or text/plain, with the identifying headers;
     with a `calendar`, the invitation layout calendar clients recognise (see `_invitation_body`)."""
@@ -90,6 +91,7 @@ def build_mime(
         f"Subject: {header_text(subject)}",
         f"Date: {format_datetime(date)}",
         f"Message-ID: {message_id}",
+        *extra_headers,
         f"X-Facilitator-Key: {header_text(key)}",
         "Auto-Submitted: auto-generated",
         "MIME-Version: 1.0",

@@ -194,3 +194,34 @@ SELECT 1 FROM contributions WHERE id = :id;
 -- Issue 13: facilitators mark board posts answered.
 -- name: set_contribution_answered
 UPDATE contributions SET answered = :answered WHERE session_id = :session_id AND id = :id;
+
+-- issue 12: rehearsal databases, host cues, survey closing, opt-outs --------------------------
+
+-- name: get_run_mode
+SELECT mode, claimed_at FROM run_mode WHERE id = 1;
+
+-- name: claim_run_mode
+INSERT INTO run_mode (id, mode, claimed_at) VALUES (1, :mode, :claimed_at) ON CONFLICT (id) DO NOTHING;
+
+-- name: count_settled_messages
+SELECT count(*) AS n FROM outbox WHERE status = 'sent';
+
+-- name: record_late_completion
+INSERT INTO survey_late_completions (session_id, code, kind, at) VALUES (:session_id, :code, :kind, :at)
+ON CONFLICT DO NOTHING;
+
+-- name: late_survey_counts
+-- Late completions by codes this session issued, and not also completed in time.
+SELECT
+    (SELECT count(*) FROM survey_late_completions AS l
+      JOIN survey_codes AS c ON c.session_id = l.session_id AND c.code = l.code
+      WHERE l.session_id = :session_id AND l.kind = 'pre') AS late_pre,
+    (SELECT count(*) FROM survey_late_completions AS l
+      JOIN survey_codes AS c ON c.session_id = l.session_id AND c.code = l.code
+      WHERE l.session_id = :session_id AND l.kind = 'post') AS late_post;
+
+-- name: record_opt_out
+INSERT INTO opt_outs (session_id, code, at) VALUES (:session_id, :code, :at) ON CONFLICT DO NOTHING;
+
+-- name: opted_out
+SELECT 1 FROM opt_outs WHERE session_id = :session_id AND code = :code;

@@ -18,13 +18,19 @@
   function renderLive(live) {
     const table = document.querySelector("#occupancy tbody");
     const alerts = document.getElementById("misplaced");
+    const moving = document.getElementById("moving");
     if (!live || !table || !alerts) { return; }
     alerts.replaceChildren();
     live.misplaced.forEach(function (m) { alerts.appendChild(el("li", "alert", m)); });
+    if (moving) {
+      moving.replaceChildren();
+      (live.moving || []).forEach(function (m) { moving.appendChild(el("li", "moving", m)); });
+    }
     table.replaceChildren();
     live.rooms.forEach(function (r) {
       const tr = el("tr", r.missing || (r.wrong && r.wrong.length) ? "flag" : "");
       tr.dataset.room = r.id;
+      tr.dataset.state = r.state || "";
       tr.appendChild(el("td", "", r.name));
       tr.appendChild(el("td", "", String(r.count)));
       const present = el("td", "", r.facilitators.join(", "));
@@ -32,7 +38,14 @@
       tr.appendChild(present);
       const due = el("td", "", r.due);
       if (r.missing) { due.appendChild(document.createTextNode(" ")); due.appendChild(badge("not here")); }
+      else if (r.state === "moving") { due.appendChild(document.createTextNode(" ")); due.appendChild(el("span", "badge moving", "moving")); }
       tr.appendChild(due);
+      let missing = "";
+      if (r.expected_students) {
+        missing = r.missing_students.length + " of " + r.expected_students;
+        if (r.missing_students.length) { missing += ": " + r.missing_students.join(", "); }
+      }
+      tr.appendChild(el("td", "", missing));
       table.appendChild(tr);
     });
   }
