@@ -72,10 +72,13 @@ def test_survey_and_error_pages_pass_axe(server: LiveServer, context: Any) -> No
     session = server.schedule.session
     code = survey_code(secret, session.study, server.schedule.students[0].email)
     page = context.new_page()
-    done = completion_url(server.url, session.id, code, "pre", secret)
-    response = page.goto(done)
+    # The app's clock stands at the session start: the post-survey is open, the pre-survey has closed.
+    response = page.goto(completion_url(server.url, session.id, code, "post", secret))
     assert response is not None and response.status == 200
     assert serious_violations(page) == [], "survey done"
+    response = page.goto(completion_url(server.url, session.id, code, "pre", secret))
+    assert response is not None and response.status == 410
+    assert serious_violations(page) == [], "survey closed"
     for path, status in (
         ("/b/not-a-real-token", 403),
         ("/f/not-a-real-token", 403),
