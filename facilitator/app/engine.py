@@ -24,7 +24,7 @@ from facilitator.delivery.channels.webhook import WebhookChannel
 from facilitator.delivery.channels.zoom_chat import ZoomChatChannel
 from facilitator.delivery.context import MessageContextBuilder, MessageRenderer
 from facilitator.delivery.outbox import record_session
-from facilitator.delivery.render import Renderer, RenderError
+from facilitator.delivery.render import Renderer, SessionNotLoadedError
 from facilitator.delivery.runner import DeliveryEvent, Runner
 from facilitator.links import LinkSigner
 from facilitator.plan.loader import LoadedPlan, load_plan_text
@@ -190,9 +190,7 @@ class Engine:
     async def _render(self, row: OutboxMessage) -> Rendered:
         handle = self.handles.get(row.session_id)
         if handle is None:
-            raise RenderError(
-                f"session {row.session_id} is not loaded in this process", template=row.template
-            )
+            raise SessionNotLoadedError(f"session {row.session_id} is not loaded in this process yet")
         return await handle.renderer(row)
 
     async def _should_skip(self, row: OutboxMessage) -> str | None:

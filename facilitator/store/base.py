@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from datetime import timedelta
 from typing import Any, Protocol
 
 from facilitator.schedule.model import PlannedMessage
+from facilitator.store.lease import DATABASE_SCOPE, DEFAULT_TTL, LeaseRecord
 
 
 class MessageStatus(StrEnum):
@@ -257,5 +259,24 @@ class Store(Protocol):
 
     async def survey_completed(self, session_id: str, code: str, kind: str) -> bool: ...
     async def survey_counts(self, session_id: str) -> SurveyCounts: ...
+
+    # the writer's lease (lease.py): who may send from this database
+    async def get_lease(self, scope: str = DATABASE_SCOPE) -> LeaseRecord | None: ...
+    async def acquire_lease(
+        self,
+        holder: str,
+        command: str,
+        now: datetime,
+        ttl: timedelta = DEFAULT_TTL,
+        *,
+        scope: str = DATABASE_SCOPE,
+    ) -> LeaseRecord | None:
+        """Take the lease; None on success, else the live lease that stands in the way."""
+        ...
+
+    async def renew_lease(
+        self, holder: str, now: datetime, ttl: timedelta = DEFAULT_TTL, *, scope: str = DATABASE_SCOPE
+    ) -> bool: ...
+    async def release_lease(self, holder: str, *, scope: str = DATABASE_SCOPE) -> None: ...
 
     async def close(self) -> None: ...

@@ -31,6 +31,7 @@ from facilitator.store.codec import (
 )
 from facilitator.store.errors import StoreOpenError
 from facilitator.store.sqlite_base import connect
+from facilitator.store.sqlite_lease import SqliteLeases
 from facilitator.store.sqlite_outbox import SqliteOutbox
 
 __all__ = ["SqliteStore", "StoreOpenError"]
@@ -39,7 +40,7 @@ SURVEY_KINDS = ("pre", "post")
 SURVEY_EVENTS = ("opened", "completed")
 
 
-class SqliteStore(SqliteOutbox):
+class SqliteStore(SqliteOutbox, SqliteLeases):
     """Everything persistent, in one file. Use from one event loop; open one per process."""
 
     @classmethod

@@ -190,3 +190,20 @@ SELECT
 
 -- name: get_contribution_exists
 SELECT 1 FROM contributions WHERE id = :id;
+
+-- issue 10: the writer's lease, plan revisions, reconciling plan edits
+-- name: get_lease
+SELECT scope, holder, command, pid, host, since, heartbeat, expires FROM leases WHERE scope = :scope;
+
+-- name: put_lease
+INSERT INTO leases (scope, holder, command, pid, host, since, heartbeat, expires)
+VALUES (:scope, :holder, :command, :pid, :host, :now, :now, :expires)
+ON CONFLICT (scope) DO UPDATE SET
+    holder = excluded.holder, command = excluded.command, pid = excluded.pid, host = excluded.host,
+    since = excluded.since, heartbeat = excluded.heartbeat, expires = excluded.expires;
+
+-- name: renew_lease
+UPDATE leases SET heartbeat = :now, expires = :expires WHERE scope = :scope AND holder = :holder;
+
+-- name: release_lease
+DELETE FROM leases WHERE scope = :scope AND holder = :holder;
