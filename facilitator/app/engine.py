@@ -96,12 +96,14 @@ class Engine:
     async def start(self) -> None:
         await self.runner.start()
 
-    async def close(self) -> None:
+    async def close(self, *, grace: float = 30.0) -> None:
+        """Stop: in-flight sends get `grace` seconds to finish (their rows stay `sending` otherwise,
+        to be resent at the next start)."""
         for handle in self.handles.values():
             for task in handle.tasks:
                 task.cancel()
             await asyncio.gather(*handle.tasks, return_exceptions=True)
-        await self.runner.stop()
+        await self.runner.stop(timeout=grace)
         for channel in self.channels.values():
             close = getattr(channel, "close", None)
             if close is not None:

@@ -6,8 +6,8 @@ each is resumed at start. Directors can add more while it runs.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,16 @@ from rich.console import Console
 
 from facilitator.app.engine import Engine
 from facilitator.cli.common import bind
+from facilitator.cli.lifecycle import (
+    BROKEN,
+    GRACE_SECONDS,
+    STOPPED,
+    StopSignals,
+    explain_store_error,
+    open_for_writing,
+)
 from facilitator.clock import SystemClock
 from facilitator.config import load_settings, secret_problems
-from facilitator.store.sqlite import SqliteStore
 from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links
 from facilitator.web.login import login_url
@@ -40,7 +47,14 @@ async def serve(
     except OSError as exc:
         console.print(f"[red]cannot listen on {where}:{wanted}: {exc.strerror}; choose another --port[/red]")
         return 2
-    store = await SqliteStore.open(settings.db_path)
+    opened = await open_for_writing(Path(settings.db_path), "facilitator serve", console)
+    if opened is None:
+        sock.close()
+        return BROKEN
+    store, lease = opened
+    stop = StopSignals(console)
+    stop.install()
+    lease.on_lost = stop.stop
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
     engine = Engine(
         settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(f"[dim]{text}[/dim]")
@@ -49,8 +63,10 @@ async def serve(
     try:
         if zoom is not None:
             await zoom.__aenter__()
-        await engine.start()
+        # Every session is loaded before the runner claims anything: a message due for a session
+        # not loaded yet would have nothing to render it with.
         resumed = await engine.resume_sessions()
+        await engine.start()
         await app_runner.setup()
         await web.SockSite(app_runner, sock).start()
         console.print(f"[bold]Director:[/bold] {login_url(engine.web)}", highlight=False, soft_wrap=True)
@@ -70,11 +86,20 @@ async def serve(
             )
             links_json.write_text(json.dumps(only, indent=2) + "\n", encoding="utf-8")
         console.print(f"serving {len(resumed)} session(s) on {settings.public_url}; Ctrl-C stops")
-        await asyncio.Event().wait()
-        return 0
+        await stop.requested.wait()
+        if stop.reason is not None and stop.reason.startswith("SIG"):
+            console.print(STOPPED)
+            return 0
+        console.print(f"[red]{stop.reason}[/red]")
+        return BROKEN
+    except sqlite3.DatabaseError as exc:
+        console.print(f"[red]{explain_store_error(settings.db_path, exc)}[/red]", highlight=False)
+        return BROKEN
     finally:
-        await engine.close()
+        stop.uninstall()
+        await engine.close(grace=GRACE_SECONDS)
         await app_runner.cleanup()
         if zoom is not None:
             await zoom.close()
+        await lease.release()
         await store.close()

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from datetime import timedelta
 from typing import Any, Protocol
 
 from facilitator.schedule.model import PlannedMessage

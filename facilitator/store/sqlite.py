@@ -7,6 +7,7 @@ that belong to them (outbox, codes, contributions): foreign keys are on.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -44,8 +45,19 @@ class SqliteStore(SqliteOutbox, SqliteLeases):
     """Everything persistent, in one file. Use from one event loop; open one per process."""
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
-        return cls(connect(path))
+    async def open(cls, path: str | Path, *, check: bool = False) -> SqliteStore:
+        """Open (and migrate) the file; `check` also runs SQLite's quick integrity check, so a
+        damaged file is refused at start rather than failing half-way through a session."""
+        store = cls(connect(path))
+        if check:
+            try:
+                problems = [str(r[0]) for r in store._conn.execute("PRAGMA quick_check(5)").fetchall()]
+            except sqlite3.DatabaseError as exc:
+                problems = [str(exc)]
+            if problems != ["ok"]:
+                await store.close()
+                raise StoreOpenError(f"database {path} is damaged: {'; '.join(problems)}")
+        return store
 
     # sessions
     async def upsert_session(self, record: SessionRecord) -> None:
