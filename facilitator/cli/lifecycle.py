@@ -42,7 +42,10 @@ def explain_store_error(path: Path | str, exc: BaseException) -> str:
     if "not a database" in low:
         return f"{path} is not a database (not one this program wrote?); choose another --db"
     if "malformed" in low or "damaged" in low or "corrupt" in low:
-        return f"database {path} is damaged ({text}); restore it from a backup or choose another --db"
+        said = (
+            text if text.startswith(f"database {path} is damaged") else f"database {path} is damaged ({text})"
+        )
+        return f"{said}; restore it from a backup or choose another --db"
     if "readonly" in low or "unable to open" in low or "permission" in low or "not permitted" in low:
         return (
             f"cannot open database {path} for writing ({text}); check that the file and its "
@@ -53,6 +56,12 @@ def explain_store_error(path: Path | str, exc: BaseException) -> str:
     return f"database {path}: {text}"
 
 
+def report_store_error(console: Console, path: Path | str, exc: BaseException) -> int:
+    """Print the one line for `exc` and return the exit code for a broken environment."""
+    console.print(f"[red]{explain_store_error(path, exc)}[/red]", highlight=False, soft_wrap=True)
+    return BROKEN
+
+
 async def open_for_writing(
     path: Path, command: str, console: Console
 ) -> tuple[SqliteStore, LeaseKeeper] | None:
@@ -60,14 +69,14 @@ async def open_for_writing(
     try:
         store = await SqliteStore.open(path, check=True)
     except (StoreOpenError, sqlite3.Error, OSError) as exc:
-        console.print(f"[red]{explain_store_error(path, exc)}[/red]", highlight=False, soft_wrap=True)
+        report_store_error(console, path, exc)
         return None
     keeper = LeaseKeeper(store, command, str(path))
     try:
         await keeper.acquire()
     except (LeaseHeldError, sqlite3.Error) as exc:
         await store.close()
-        console.print(f"[red]{explain_store_error(path, exc)}[/red]", highlight=False, soft_wrap=True)
+        report_store_error(console, path, exc)
         return None
     return store, keeper
 
@@ -102,12 +111,14 @@ class StopSignals:
     def _received(self, sig: signal.Signals) -> None:
         if self.requested.is_set():
             self.console.print(
-                f"{sig.name} again: stopping now; messages that were in flight are resent at the next start"
+                f"{sig.name} again: stopping now; messages that were in flight are resent at the next start",
+                soft_wrap=True,
             )
             os._exit(128 + int(sig))
         self.console.print(
             f"{sig.name} received: finishing the messages in flight (at most {GRACE_SECONDS:.0f} s); "
-            "send it again to stop at once"
+            "send it again to stop at once",
+            soft_wrap=True,
         )
         self.stop(sig.name)
 

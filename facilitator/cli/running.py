@@ -37,8 +37,8 @@ from facilitator.cli.lifecycle import (
     GRACE_SECONDS,
     STOPPED,
     StopSignals,
-    explain_store_error,
     open_for_writing,
+    report_store_error,
     unless_stopped,
 )
 from facilitator.cli.progress import RunProgress, summary_tables
@@ -88,7 +88,11 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     port = sock.getsockname()[1]
     if options.simulate:
         overrides["public_url"] = f"http://{host}:{port}"
-        overrides.update(simulation_secrets(settings.db_path))
+        try:
+            overrides.update(simulation_secrets(settings.db_path))
+        except OSError as exc:  # the secrets live beside the database: same folder, same problem
+            sock.close()
+            return report_store_error(console, settings.db_path, exc)
     else:
         problems = secret_problems(settings)
         if problems:
@@ -122,7 +126,9 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
         settings = load_settings(**overrides)
         return await _run(settings, store, clock, loaded, schedule, options, console, sock, services, stop)
     except sqlite3.DatabaseError as exc:  # the file broke under us (damaged, full at a bad moment)
-        console.print(f"[red]{explain_store_error(settings.db_path, exc)}[/red]", highlight=False)
+        console.print(
+            f"[red]{explain_store_error(settings.db_path, exc)}[/red]", highlight=False, soft_wrap=True
+        )
         return BROKEN
     finally:
         stop.uninstall()

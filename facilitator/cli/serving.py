@@ -21,7 +21,6 @@ from facilitator.cli.lifecycle import (
     GRACE_SECONDS,
     STOPPED,
     StopSignals,
-    explain_store_error,
     open_for_writing,
 )
 from facilitator.clock import SystemClock
@@ -93,7 +92,9 @@ async def serve(
         console.print(f"[red]{stop.reason}[/red]")
         return BROKEN
     except sqlite3.DatabaseError as exc:
-        console.print(f"[red]{explain_store_error(settings.db_path, exc)}[/red]", highlight=False)
+        console.print(
+            f"[red]{explain_store_error(settings.db_path, exc)}[/red]", highlight=False, soft_wrap=True
+        )
         return BROKEN
     finally:
         stop.uninstall()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ def register(sub: Any) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from facilitator.config import load_settings
     from facilitator.delivery.status import format_status_table, session_status, status_json
+    from facilitator.store.errors import StoreOpenError
     from facilitator.store.sqlite import SqliteStore
 
     settings = load_settings(**({"db_path": args.db} if args.db else {}))
@@ -39,7 +41,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    statuses = asyncio.run(collect())
+    try:
+        statuses = asyncio.run(collect())
+    except (StoreOpenError, sqlite3.Error) as exc:
+        Console(stderr=True, highlight=False).print(
+            explain_store_error(settings.db_path, exc), soft_wrap=True
+        )
+        return USER_ERROR
     if args.json:
         sys.stdout.write(json.dumps(status_json(statuses), indent=2) + "\n")
     else:

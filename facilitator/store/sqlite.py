@@ -56,7 +56,9 @@ class SqliteStore(SqliteOutbox, SqliteLeases):
                 problems = [str(exc)]
             if problems != ["ok"]:
                 await store.close()
-                raise StoreOpenError(f"database {path} is damaged: {'; '.join(problems)}")
+                lines = [x for x in "\n".join(problems).splitlines() if not x.startswith("***")]
+                first = (lines or ["unknown damage"])[0]  # quick_check may report pages of it: one will do
+                raise StoreOpenError(f"database {path} is damaged ({first})")
         return store
 
     # sessions
