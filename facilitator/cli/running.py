@@ -126,10 +126,7 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
         settings = load_settings(**overrides)
         return await _run(settings, store, clock, loaded, schedule, options, console, sock, services, stop)
     except sqlite3.DatabaseError as exc:  # the file broke under us (damaged, full at a bad moment)
-        console.print(
-            f"[red]{explain_store_error(settings.db_path, exc)}[/red]", highlight=False, soft_wrap=True
-        )
-        return BROKEN
+        return report_store_error(console, settings.db_path, exc)
     finally:
         stop.uninstall()
         await lease.release()

@@ -92,10 +92,7 @@ async def serve(
         console.print(f"[red]{stop.reason}[/red]")
         return BROKEN
     except sqlite3.DatabaseError as exc:
-        console.print(
-            f"[red]{explain_store_error(settings.db_path, exc)}[/red]", highlight=False, soft_wrap=True
-        )
-        return BROKEN
+        return report_store_error(console, settings.db_path, exc)
     finally:
         stop.uninstall()
         await engine.close(grace=GRACE_SECONDS)

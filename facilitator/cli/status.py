@@ -44,10 +44,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         statuses = asyncio.run(collect())
     except (StoreOpenError, sqlite3.Error) as exc:
-        Console(stderr=True, highlight=False).print(
-            explain_store_error(settings.db_path, exc), soft_wrap=True
-        )
-        return USER_ERROR
+        return report_store_error(Console(stderr=True), settings.db_path, exc)
     if args.json:
         sys.stdout.write(json.dumps(status_json(statuses), indent=2) + "\n")
     else:
