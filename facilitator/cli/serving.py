@@ -22,6 +22,7 @@ from facilitator.cli.lifecycle import (
     STOPPED,
     StopSignals,
     open_for_writing,
+    report_store_error,
 )
 from facilitator.clock import SystemClock
 from facilitator.config import load_settings, secret_problems

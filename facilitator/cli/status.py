@@ -24,6 +24,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from facilitator.cli.lifecycle import report_store_error
     from facilitator.config import load_settings
     from facilitator.delivery.status import format_status_table, session_status, status_json
     from facilitator.store.errors import StoreOpenError
