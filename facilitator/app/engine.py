@@ -89,7 +89,9 @@ class Engine:
             dict(channels) if channels is not None else build_channels(settings, clock, zoom, console)
         )
         self.renderer = Renderer()
-        self.runner = Runner(store, clock, self.channels, self._render, self._should_skip, on_delivery)
+        self.runner = Runner(
+            store, clock, self.channels, self._render, self._should_skip, on_delivery, note=self.note
+        )
         self.handles: dict[str, SessionHandle] = {}
         self.web = WebContext(settings, store, clock, self.signer, on_session_added=self._on_session_added)
 
