@@ -126,3 +126,15 @@ def test_named_queries_must_be_single_and_unique() -> None:
         parse_queries("-- name: a\nSELECT 1; SELECT 2;")
     with pytest.raises(ValueError, match="defined twice"):
         parse_queries("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;")
+
+
+async def test_a_lower_version_merged_later_is_still_applied(tmp_path: Path) -> None:
+    # Version numbers are reserved per line of work: a file that already has 10 must still get 5.
+    conn = sqlite3.connect(tmp_path / "gap.db", isolation_level=None)
+    try:
+        migrate(conn, migrations())
+        late = (migrations()[0].__class__(5, "late_arrival", ("CREATE TABLE late_arrival (x INTEGER)",)),)
+        assert migrate(conn, tuple(sorted(migrations() + late, key=lambda m: m.version))) == [5]
+        assert conn.execute("SELECT count(*) FROM late_arrival").fetchone()[0] == 0
+    finally:
+        conn.close()
