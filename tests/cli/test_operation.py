@@ -222,7 +222,8 @@ def test_kill_minus_9_of_run_then_serve_delivers_everything_due_once(
     plan = plan_starting_soon(tmp_path)
     try:
         run = subprocess.Popen(
-            [sys.executable, "-m", "facilitator", "run", str(plan), "--quiet", "--port", "0", "--db", str(db)],
+            [sys.executable, "-m", "facilitator", "run", str(plan), "--quiet", "--port", "0",
+             "--db", str(db)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**env(), **extra},
         )  # fmt: skip
         wait_for(lambda: len(sink.keys()) >= 40 or run.poll() is not None, 90, "the first emails")
