@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from facilitator.app.escalation import EscalationWatcher
+from facilitator.app.link_change import meeting_replaced, queue_new_links
 from facilitator.clock import Clock
 from facilitator.config import Settings
 from facilitator.delivery.channels.base import Channel, Rendered
@@ -118,6 +119,7 @@ class Engine:
         # queued last, once the session is registered here, so the runner never claims a message
         # it cannot render yet (join links come from provisioning).
         await record_session(self.store, schedule, plan_text, plan_file, now=self.clock.now())
+        before = await self.store.load_meeting(sid)
         meeting, join_urls = await self._zoom(schedule)
         builder = MessageContextBuilder(
             schedule,
@@ -145,12 +147,27 @@ class Engine:
                 on_outbox_change=self.runner.poke,
             )
         )
+        if meeting_replaced(before, meeting):
+            await self._tell_new_links(schedule, before, meeting)
         added = await self.store.fill_outbox(sid, schedule.messages)
         self.note(
             f"{schedule.session.title}: {added} new message(s) queued, {len(schedule.messages)} planned"
         )
         self.runner.poke()
         return handle
+
+    async def _tell_new_links(
+        self, schedule: Schedule, before: MeetingRecord | None, meeting: MeetingRecord | None
+    ) -> None:
+        assert before is not None and meeting is not None
+        sid, now = schedule.session.id, self.clock.now()
+        told = await queue_new_links(self.store, schedule, meeting.meeting_id, now)
+        what = (
+            f"the Zoom meeting was recreated ({before.meeting_id} -> {meeting.meeting_id}): "
+            f"{told} person(s) already invited are sent the new link"
+        )
+        self.note(what)
+        await self.store.audit(sid, "system", "meeting_recreated", what, now)
 
     async def resume_sessions(self) -> list[str]:
         """Re-open every active session in the store (after a restart of `serve`)."""

@@ -28,6 +28,7 @@ from facilitator.app.simulation import (
     SimulatedServices,
     default_speed,
     forgotten_move,
+    restore_meeting,
     resume_point,
     skip_idle,
 )
@@ -118,6 +119,7 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
             clock = ScaledClock(start, options.speed or default_speed(schedule))
             services = SimulatedServices(clock, options.maildir)
             await services.start()
+            await restore_meeting(services.zoom, store, schedule)  # a resume keeps its meeting
             for kind, count in options.zoom_faults:
                 services.zoom.inject(kind, count=count, delay=30.0 if kind == "slow" else 1.0)
             overrides.update(services.settings_overrides())

@@ -42,6 +42,10 @@ class MessageKind(StrEnum):
     FOCUS_GROUP = "focus_group"
     # Not planned ahead: created at run time when live room state shows a missed move.
     ESCALATION = "escalation"
+    # Not planned ahead: the Zoom meeting was recreated, so everyone already invited gets the new link.
+    LINK_CHANGED = "link_changed"
+    # Not planned ahead: a plan edit changed something a person was already told.
+    CORRECTION = "correction"
 
 
 @dataclass(frozen=True)
