@@ -7,6 +7,7 @@ simulator and a local mail server that keeps every email in a Maildir.
 from __future__ import annotations
 
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -117,6 +118,11 @@ def test_sigterm_stops_gracefully_and_the_same_command_finishes_sending_each_onc
     assert not any(status in {"pending", "sending", "failed"} for _, status in counts), counts
     keys = keys_in(tmp_path / "mail")
     assert max(keys.values()) == 1, "a graceful stop sends nothing twice"
+    # The resumed simulation kept its Zoom meeting: nobody is told of a new link.
+    created = re.search(r"Created Zoom meeting (\d+)", out)
+    assert created is not None, out[-3000:]
+    assert f"Zoom meeting {created.group(1)} is up to date" in second.stdout, second.stdout[-3000:]
+    assert not any(kind == "link_changed" for kind, _ in counts)
     assert sum(keys.values()) == sum(n for (_, s), n in counts.items() if s == "sent")
 
 
