@@ -39,6 +39,7 @@ class Trial:
     sent_before_kill: int
     emails: int
     lost: int
+    expired: int  # cues whose deadline passed while the run was down (not sent late: by design)
     duplicated: int
     unexplained: int  # duplicates that were not `sending` at the crash
     mixed_ids: int  # duplicates whose copies carry different Message-IDs
@@ -98,6 +99,7 @@ def trial(speed: int, kill_at: float) -> Trial:
             sent_before_kill=before,
             emails=sum(len(v) for v in copies.values()),
             lost=lost,
+            expired=sum(1 for status in rows.values() if status == "expired"),
             duplicated=len(duplicated),
             unexplained=len(duplicated - interrupted),
             mixed_ids=sum(1 for k in duplicated if len(set(copies[k])) > 1),
@@ -119,16 +121,23 @@ def main() -> None:
                        timeout=600, check=False)  # fmt: skip
     whole = time.monotonic() - started
     print(f"an uninterrupted run takes {whole:.1f} s at speed {args.speed}; killing at random points in it")
-    print(f"{'trial':>5} {'killed at':>9} {'mailed before':>13} {'emails':>6} {'lost':>4} "
+    print(f"{'trial':>5} {'killed at':>9} {'mailed before':>13} {'emails':>6} {'lost':>4} {'expired':>7} "
           f"{'dup':>3} {'dup not in flight':>17} {'dup with new id':>15}")  # fmt: skip
     totals: Counter[str] = Counter()
     for n in range(1, args.trials + 1):
         t = trial(args.speed, rng.uniform(0.5, whole))
-        totals.update(lost=t.lost, duplicated=t.duplicated, unexplained=t.unexplained, mixed=t.mixed_ids)
-        print(f"{n:>5} {t.killed_after:>8.1f}s {t.sent_before_kill:>13} {t.emails:>6} {t.lost:>4} "
+        totals.update(
+            lost=t.lost,
+            expired=t.expired,
+            duplicated=t.duplicated,
+            unexplained=t.unexplained,
+            mixed=t.mixed_ids,
+        )
+        print(f"{n:>5} {t.killed_after:>8.1f}s {t.sent_before_kill:>13} {t.emails:>6} {t.lost:>4} {t.expired:>7} "
               f"{t.duplicated:>3} {t.unexplained:>17} {t.mixed_ids:>15}", flush=True)  # fmt: skip
     print(
-        f"{args.trials} trials: {totals['lost']} lost, {totals['duplicated']} duplicated "
+        f"{args.trials} trials: {totals['lost']} lost, {totals['expired']} cue(s) expired while down, "
+        f"{totals['duplicated']} duplicated "
         f"({totals['unexplained']} not in flight at the crash, {totals['mixed']} with a different Message-ID)"
     )
 

@@ -42,6 +42,7 @@ from facilitator.cli.lifecycle import (
     report_store_error,
     unless_stopped,
 )
+from facilitator.cli.plan_edit import reconcile_plan
 from facilitator.cli.progress import RunProgress, summary_tables
 from facilitator.clock import Clock, ScaledClock, SystemClock
 from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
@@ -69,6 +70,7 @@ class RunOptions:
     links_json: Path | None
     quiet: bool = False
     zoom_faults: tuple[tuple[str, int], ...] = ()  # simulator faults to inject before provisioning
+    apply_changes: bool = False  # an edited plan's changes are applied without asking
 
 
 async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOptions, console: Console) -> int:
@@ -111,6 +113,12 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     lease.on_lost = stop.stop
     sid = schedule.session.id
     try:
+        refused = await reconcile_plan(
+            store, loaded, schedule, apply=options.apply_changes, now=datetime.now(UTC), console=console
+        )
+        if refused is not None:
+            sock.close()
+            return refused
         await start_session(store, schedule, loaded.text, loaded.file, now=datetime.now(UTC))
         clock: Clock
         services: SimulatedServices | None = None

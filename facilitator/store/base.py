@@ -36,6 +36,7 @@ class SessionRecord:
     end: datetime
     status: str  # "active" | "finished" | "cancelled"
     created_at: datetime
+    plan_revision: int = 0  # plan edits applied so far (reconcile.py); an iCalendar SEQUENCE too
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,16 @@ class Store(Protocol):
     async def upsert_session(self, record: SessionRecord) -> None: ...
     async def get_session(self, session_id: str) -> SessionRecord | None: ...
     async def list_sessions(self) -> list[SessionRecord]: ...
+    async def bump_plan_revision(self, session_id: str) -> int:
+        """A plan edit was applied: the session's revision goes up by one; returns the new one."""
+        ...
+
+    async def replace_pending(
+        self, message_id: int, retired_key: str, reason: str, new: PlannedMessage, at: datetime
+    ) -> bool:
+        """In one transaction: a pending row is cancelled (its key renamed to `retired_key`) and
+        `new` is queued under the original key; False (nothing changed) when it is no longer pending."""
+        ...
 
     # Zoom provisioning progress
     async def load_meeting(self, session_id: str) -> MeetingRecord | None: ...

@@ -99,6 +99,7 @@ def to_session(row: sqlite3.Row) -> SessionRecord:
         end=parse_ts(row["end"]),
         status=row["status"],
         created_at=parse_ts(row["created_at"]),
+        plan_revision=int(row["plan_revision"]),
     )
 
 

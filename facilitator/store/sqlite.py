@@ -84,6 +84,10 @@ class SqliteStore(SqliteOutbox, SqliteLeases):
     async def list_sessions(self) -> list[SessionRecord]:
         return [to_session(r) for r in self._all("list_sessions")]
 
+    async def bump_plan_revision(self, session_id: str) -> int:
+        row = self._one("bump_plan_revision", {"id": session_id})
+        return 0 if row is None else int(row["plan_revision"])
+
     # Zoom provisioning progress
     async def load_meeting(self, session_id: str) -> MeetingRecord | None:
         row = self._one("load_meeting", {"session_id": session_id})

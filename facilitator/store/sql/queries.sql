@@ -207,3 +207,11 @@ UPDATE leases SET heartbeat = :now, expires = :expires WHERE scope = :scope AND 
 
 -- name: release_lease
 DELETE FROM leases WHERE scope = :scope AND holder = :holder;
+
+-- name: bump_plan_revision
+UPDATE sessions SET plan_revision = plan_revision + 1 WHERE id = :id RETURNING plan_revision;
+
+-- name: retire_pending
+-- A pending row replaced by a plan edit: cancelled, its key freed for the new version.
+UPDATE outbox SET status = 'cancelled', key = :retired_key, last_error = :reason
+WHERE id = :id AND status = 'pending';
