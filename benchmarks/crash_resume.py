@@ -133,8 +133,8 @@ def main() -> None:
             unexplained=t.unexplained,
             mixed=t.mixed_ids,
         )
-        print(f"{n:>5} {t.killed_after:>8.1f}s {t.sent_before_kill:>13} {t.emails:>6} {t.lost:>4} "
-              f"{t.expired:>7} {t.duplicated:>3} {t.unexplained:>17} {t.mixed_ids:>15}", flush=True)  # fmt: skip
+        row = f"{n:>5} {t.killed_after:>8.1f}s {t.sent_before_kill:>13} {t.emails:>6} {t.lost:>4} "
+        print(row + f"{t.expired:>7} {t.duplicated:>3} {t.unexplained:>17} {t.mixed_ids:>15}", flush=True)
     print(
         f"{args.trials} trials: {totals['lost']} lost, {totals['expired']} cue(s) expired while down, "
         f"{totals['duplicated']} duplicated "
