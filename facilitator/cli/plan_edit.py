@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.prompt import Confirm
 
 from facilitator.delivery.reconcile import apply_changes, plan_changes
-from facilitator.plan.loader import LoadedPlan, load_plan_text
-from facilitator.schedule.build import build_schedule
+from facilitator.plan.loader import LoadedPlan
 from facilitator.schedule.model import Schedule
 from facilitator.store.base import Store
 
@@ -34,19 +33,9 @@ async def reconcile_plan(
     existing = await store.get_session(sid)
     if existing is None:
         return await _moved_start(store, loaded, schedule, now, console)
-    if existing.plan_text == loaded.text:
-        return None
-    try:
-        old: Schedule | None = build_schedule(
-            load_plan_text(
-                existing.plan_text, file=existing.plan_file, base_dir=Path(existing.plan_file).parent
-            )
-        )
-    except Exception as exc:  # e.g. its roster file is gone: compare the messages only
-        console.print(f"the previous plan cannot be rebuilt ({exc}); comparing queued messages only")
-        old = None
+    # Compared even when the plan text is unchanged: a roster file may have changed under it.
     rows = await store.list_messages(sid)
-    changes = plan_changes(old, schedule, rows, now, existing.plan_revision + 1)
+    changes = plan_changes(schedule, rows, existing.start, now, existing.plan_revision + 1)
     if changes.empty:
         return None
     console.print(f"[bold]The plan of {schedule.session.title} ({sid}) changed since it was started:[/bold]")

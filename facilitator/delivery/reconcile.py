@@ -68,12 +68,14 @@ class PlanChanges:
 
 
 def plan_changes(
-    old: Schedule | None, new: Schedule, rows: Sequence[OutboxMessage], now: datetime, revision: int
+    new: Schedule, rows: Sequence[OutboxMessage], old_start: datetime, now: datetime, revision: int
 ) -> PlanChanges:
-    """Pure: the changes that take the session from its rows (and old schedule) to `new`."""
+    """Pure: the changes that take the session from its rows to `new`. What people were told
+    is read from the rows actually sent (their group, their visits), not from the old plan:
+    a roster file may have changed under an unchanged plan text."""
     changes = PlanChanges(new.session.id, revision)
     planned = {m.key: m for m in new.messages}
-    current = {r.key: r for r in rows if r.kind not in RUN_TIME_KINDS}
+    current = {r.key: r for r in rows if r.kind not in RUN_TIME_KINDS and "~r" not in r.key}
     for key, row in current.items():
         message = planned.get(key)
         if row.status is MessageStatus.PENDING:
@@ -82,11 +84,12 @@ def plan_changes(
             elif not _same(row, message):
                 changes.replace.append(Replacement(row, message))
     changes.add = [m for key, m in planned.items() if key not in current]
-    if old is not None:
-        _describe(old, new, changes)
-        told = {r.recipient.lower() for r in rows if r.status is MessageStatus.SENT}
-        if now < new.session.end + CORRECTION_WINDOW:
-            changes.corrections = _corrections(old, new, told, now, revision)
+    _describe(new, list(current.values()), old_start, changes)
+    if now < new.session.end + CORRECTION_WINDOW:
+        # corrections of an earlier edit count as told (sent or on their way): a later edit
+        # corrects from what they say
+        sent = [r for r in rows if "~r" not in r.key and _tells(r)]
+        changes.corrections = _corrections(new, sent, old_start, now, revision)
     return changes
 
 
@@ -109,6 +112,14 @@ async def apply_changes(store: Store, changes: PlanChanges, now: datetime) -> in
     return revision
 
 
+def _tells(row: OutboxMessage) -> bool:
+    """Sent, or a correction that is going out: what the person knows (or is about to)."""
+    if row.status is MessageStatus.SENT:
+        return True
+    open_ = (MessageStatus.PENDING, MessageStatus.SENDING)
+    return row.kind == MessageKind.CORRECTION.value and row.status in open_
+
+
 def _same(row: OutboxMessage, message: PlannedMessage) -> bool:
     return (
         (row.recipient, row.recipient_id, row.channel, row.template, row.lane)
@@ -124,39 +135,61 @@ def _plain(context: Mapping[str, Any]) -> str:
     return json.dumps(dict(context), sort_keys=True, default=str)
 
 
-def _visits(schedule: Schedule) -> dict[str, list[str]]:
-    """Facilitator id -> the group name visited in each slot ("-" when none)."""
-    names = {g.id: g.name for g in schedule.groups}
-    out: dict[str, list[str]] = {}
-    for fac in schedule.facilitators:
-        out[fac.id] = [
-            names.get(schedule.rotation.room_of(fac.id, s.index) or "", "-") for s in schedule.rotation.slots
-        ]
+def _visits(schedule: Schedule) -> dict[str, dict[int, str]]:
+    """Facilitator id -> slot -> group id, as the new plan has it."""
+    out: dict[str, dict[int, str]] = {f.id: {} for f in schedule.facilitators}
+    for slot in schedule.rotation.slots:
+        for visit in slot.visits:
+            out.setdefault(visit.facilitator, {})[slot.index] = visit.group
     return out
 
 
-def _student_groups(schedule: Schedule) -> dict[str, str]:
+def _told_visits(rows: Sequence[OutboxMessage]) -> dict[str, dict[int, str]]:
+    """Facilitator id -> slot -> group id, as the rows (welcome itineraries, cues) have it."""
+    out: dict[str, dict[int, str]] = {}
+    for row in rows:
+        ctx = row.context
+        if row.kind in (MessageKind.FACILITATOR_WELCOME.value, MessageKind.CORRECTION.value):
+            for visit in ctx.get("visits") or []:
+                out.setdefault(row.recipient_id, {})[int(visit["slot"])] = str(visit["group_id"])
+        elif row.kind == MessageKind.MOVE_NOW.value and "slot" in ctx:
+            out.setdefault(row.recipient_id, {})[int(ctx["slot"])] = str(ctx.get("group_id"))
+    return out
+
+
+def _told_groups(rows: Sequence[OutboxMessage]) -> dict[str, str]:
+    """Student email -> the group id their messages named."""
+    return {
+        r.recipient.lower(): str(r.context["group_id"])
+        for r in rows
+        if r.audience == Audience.STUDENT.value and "group_id" in r.context
+    }
+
+
+def _itinerary(schedule: Schedule, visits: Mapping[int, str]) -> str:
     names = {g.id: g.name for g in schedule.groups}
-    return {s.email.lower(): names.get(s.group, s.group) for s in schedule.students}
+    return ", ".join(f"slot {i + 1}: {names.get(g, g)}" for i, g in sorted(visits.items())) or "no visits"
 
 
-def _describe(old: Schedule, new: Schedule, changes: PlanChanges) -> None:
-    old_people = set(_student_groups(old)) | {f.id for f in old.facilitators}
-    new_people = set(_student_groups(new)) | {f.id for f in new.facilitators}
-    changes.people_added = sorted(new_people - old_people)
-    changes.people_removed = sorted(old_people - new_people)
-    if old.session.start != new.session.start:
-        changes.start_moved = (
-            f"start moved: {_local(old, old.session.start)} -> {_local(new, new.session.start)}"
-        )
-    before, after = _visits(old), _visits(new)
-    for fid, slots in after.items():
-        if fid in before and before[fid] != slots:
-            changes.moves.append(f"rotation of {fid}: {', '.join(before[fid])} -> {', '.join(slots)}")
-    old_groups, new_groups = _student_groups(old), _student_groups(new)
-    moved = sum(
-        1 for email, group in new_groups.items() if email in old_groups and old_groups[email] != group
-    )
+def _describe(
+    new: Schedule, rows: Sequence[OutboxMessage], old_start: datetime, changes: PlanChanges
+) -> None:
+    before = {
+        r.recipient_id.lower() if r.audience == Audience.STUDENT.value else r.recipient_id for r in rows
+    }
+    after = {s.email.lower() for s in new.students} | {f.id for f in new.facilitators}
+    changes.people_added = sorted(after - before)
+    changes.people_removed = sorted(before - after)
+    if old_start != new.session.start:
+        changes.start_moved = f"start moved: {_local(new, old_start)} -> {_local(new, new.session.start)}"
+    told, now_visits = _told_visits(rows), _visits(new)
+    for fid, visits in now_visits.items():
+        if fid in told and told[fid] != visits:
+            changes.moves.append(
+                f"rotation of {fid}: {_itinerary(new, told[fid])} -> {_itinerary(new, visits)}"
+            )
+    groups = _told_groups(rows)
+    moved = sum(1 for s in new.students if groups.get(s.email.lower(), s.group) != s.group)
     if moved:
         changes.moves.append(f"{moved} student(s) change group")
 
@@ -167,39 +200,36 @@ def _local(schedule: Schedule, when: datetime) -> str:
 
 
 def _corrections(
-    old: Schedule, new: Schedule, told: set[str], now: datetime, revision: int
+    new: Schedule, sent: Sequence[OutboxMessage], old_start: datetime, now: datetime, revision: int
 ) -> list[PlannedMessage]:
     """One short correction per person still in the session who was already sent something that
     the edit made wrong: their group, their rotation, or the start time."""
     out: list[PlannedMessage] = []
-    started = old.session.start != new.session.start
     start_line = f"the session now starts {_local(new, new.session.start)}"
-    old_groups, before, after = _student_groups(old), _visits(old), _visits(new)
+    moved = old_start != new.session.start
+    told_to = {r.recipient.lower() for r in sent}
+    groups, told_visits, visits = _told_groups(sent), _told_visits(sent), _visits(new)
+    names = {g.id: g.name for g in new.groups}
     for student in new.students:
         email = student.email.lower()
-        if email not in told or email not in old_groups:
+        if email not in told_to:
             continue
-        lines = [start_line] if started else []
-        group = _student_groups(new)[email]
-        if old_groups[email] != group:
-            lines.append(f"your group changed: you are now in {group}")
+        lines = [start_line] if moved else []
+        if groups.get(email, student.group) != student.group:
+            lines.append(f"your group changed: you are now in {names.get(student.group, student.group)}")
         if lines:
-            out.append(
-                _correction(
-                    new, Audience.STUDENT, student.email, student.email, "email", lines, now, revision
-                )
-            )
+            who = (Audience.STUDENT, student.email, student.email, "email")
+            out.append(_correction(new, *who, lines, now, revision, {"group_id": student.group}))
     for fac in new.facilitators:
-        if fac.email.lower() not in told or fac.id not in before:
+        if fac.email.lower() not in told_to:
             continue
-        lines = [start_line] if started else []
-        if before[fac.id] != after[fac.id]:
-            visits = ", ".join(f"slot {i + 1}: {g}" for i, g in enumerate(after[fac.id]))
-            lines.append(f"your rotation changed: {visits}")
+        lines = [start_line] if moved else []
+        if fac.id in told_visits and told_visits[fac.id] != visits.get(fac.id, {}):
+            lines.append(f"your rotation changed: {_itinerary(new, visits.get(fac.id, {}))}")
         if lines:
-            out.append(
-                _correction(new, Audience.FACILITATOR, fac.email, fac.id, fac.channel, lines, now, revision)
-            )
+            who = (Audience.FACILITATOR, fac.email, fac.id, fac.channel)
+            itinerary = [{"slot": i, "group_id": g} for i, g in sorted(visits.get(fac.id, {}).items())]
+            out.append(_correction(new, *who, lines, now, revision, {"visits": itinerary}))
     return out
 
 
@@ -212,7 +242,9 @@ def _correction(
     lines: list[str],
     now: datetime,
     revision: int,
+    told: Mapping[str, Any],
 ) -> PlannedMessage:
+    """`told` (the group or visits it states) lets a later edit know what this one said."""
     sid = schedule.session.id
     return PlannedMessage(
         key=f"{sid}/{MessageKind.CORRECTION.value}/{recipient_id}/r{revision}",
@@ -225,5 +257,5 @@ def _correction(
         due=now,
         deadline=max(schedule.session.end, now) + CORRECTION_WINDOW,
         lane=Lane.BULK,
-        context={"session_id": sid, "session_title": schedule.session.title, "changes": lines},
+        context={"session_id": sid, "session_title": schedule.session.title, "changes": lines, **told},
     )
