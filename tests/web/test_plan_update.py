@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import string
 
 import aiohttp
 
@@ -60,3 +62,30 @@ async def test_an_edited_plan_is_shown_first_and_applied_only_on_confirm(make_we
         "/sessions", data={**fields, "confirm": token.group(1)}, allow_redirects=False
     )
     assert again.status == 400 and "changes nothing" in await again.text()  # applied once only
+
+
+async def test_fuzzed_confirm_forms_get_an_answer_never_a_crash(make_web: WebFactory) -> None:
+    w = await make_web()
+    sid = w.schedule.session.id
+    await start_session(w.store, w.schedule, PLAN.read_text(), str(PLAN), now=w.clock.now())
+    await w.login()
+    csrf = await w.csrf("/sessions")
+    rng = random.Random(1011)
+    base = PLAN.read_text()
+    junk = string.printable + "\u00e9\u4e2d\u0000"
+    for _ in range(40):
+        text = base
+        if rng.random() < 0.5:  # cut or garble the plan somewhere
+            at = rng.randrange(len(base))
+            text = base[:at] + "".join(rng.choice(junk) for _ in range(rng.randint(0, 20))) + base[at + 20 :]
+        fields = {
+            "csrf": csrf,
+            "plan_text": text,
+            "plan_name": "".join(rng.choice(junk) for _ in range(rng.randint(0, 30))),
+            "confirm": "".join(rng.choice(junk) for _ in range(rng.randint(0, 64))),
+        }
+        resp = await w.client.post("/sessions", data=fields, allow_redirects=False)
+        assert resp.status in (200, 303, 400), (resp.status, fields["plan_name"])
+        assert "Traceback" not in await resp.text()
+    record = await w.store.get_session(sid)
+    assert record is not None and record.plan_revision == 0  # no random token ever matched
