@@ -260,3 +260,34 @@ def test_kill_minus_9_of_run_then_serve_delivers_everything_due_once(
     assert set(keys) == sent, "every row marked sent arrived, and nothing else"
     duplicates = {k for k, n in keys.items() if n > 1}
     assert duplicates <= interrupted, duplicates - interrupted  # only what was in flight at the kill
+
+
+STOP_SCRIPT = """
+import asyncio
+from rich.console import Console
+from facilitator.cli.lifecycle import StopSignals
+
+async def main() -> None:
+    stop = StopSignals(Console())
+    stop.install()
+    print("ready", flush=True)
+    await stop.requested.wait()
+    print("asked to stop by", stop.reason, flush=True)
+    await asyncio.sleep(30)  # a stop that takes long: a second signal must not wait for it
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_second_signal_forces_the_exit(sig: signal.Signals, code: int) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", STOP_SCRIPT], stdout=subprocess.PIPE, text=True, env=env())
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    proc.send_signal(sig)
+    assert "send it again to stop at once" in proc.stdout.readline()
+    assert proc.stdout.readline().strip() == f"asked to stop by {sig.name}"
+    started = time.monotonic()
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == code and time.monotonic() - started < 5
+    assert "stopping now" in out
