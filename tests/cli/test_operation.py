@@ -291,3 +291,32 @@ def test_a_second_signal_forces_the_exit(sig: signal.Signals, code: int) -> None
     out, _ = proc.communicate(timeout=10)
     assert proc.returncode == code and time.monotonic() - started < 5
     assert "stopping now" in out
+
+
+async def test_run_with_an_edited_roster_shows_the_changes_and_changes_nothing_unconfirmed(
+    tmp_path: Path,
+) -> None:
+    from facilitator.delivery.outbox import start_session
+    from facilitator.plan.loader import load_plan
+    from facilitator.schedule.build import build_schedule
+    from facilitator.store.sqlite import SqliteStore
+
+    roster = SEED.parent / "shared-living-experiences-roster.csv"
+    (tmp_path / roster.name).write_text(roster.read_text())
+    (tmp_path / "plan.yaml").write_text(SEED.read_text())
+    loaded = load_plan(tmp_path / "plan.yaml")
+    db = tmp_path / "run.db"
+    store = await SqliteStore.open(db)
+    await start_session(store, build_schedule(loaded), loaded.text, loaded.file)
+    await store.close()
+    leaving = "eamon.thorsby@students.example.edu"
+    kept = [line for line in roster.read_text().splitlines() if not line.startswith(leaving)]
+    (tmp_path / roster.name).write_text("\n".join(kept) + "\n")
+
+    result = facilitator("run", str(tmp_path / "plan.yaml"), "--simulate", "--port", "0", "--db", str(db))
+    out = result.stdout + result.stderr
+    assert result.returncode == 2, out
+    assert "changed since it was started" in out and f"people removed: {leaving}" in out
+    assert "nothing was changed; run the same command with --apply-changes" in out
+    assert "Traceback" not in out
+    assert rows_in(db, "cancelled") == 0 and rows_in(db, "sent") == 0 and leases(db) == []
