@@ -167,7 +167,7 @@ class Engine:
             f"{told} person(s) already invited are sent the new link"
         )
         self.note(what)
-        await self.store.audit(sid, "system", "meeting_recreated", what, now)
+        await self.store.audit(sid, "system", "meeting.recreated", what, now)
 
     async def resume_sessions(self) -> list[str]:
         """Re-open every active session in the store (after a restart of `serve`)."""

@@ -107,7 +107,7 @@ async def apply_changes(store: Store, changes: PlanChanges, now: datetime) -> in
         await store.add_message(sid, correction)
     revision = await store.bump_plan_revision(sid)
     await store.audit(
-        sid, "director", "plan_changed", f"revision {revision}: " + "; ".join(changes.summary()), now
+        sid, "director", "plan.changed", f"revision {revision}: " + "; ".join(changes.summary()), now
     )
     return revision
 

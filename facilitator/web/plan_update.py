@@ -80,5 +80,4 @@ async def apply_proposal(ctx: WebContext, proposal: Proposal) -> SessionEntry:
         entry = await ctx.on_session_added(loaded, schedule)
     entry = entry or entry_for_plan(loaded, schedule)
     ctx.sessions.add(entry)
-    await ctx.store.audit(record.id, "director", "plan.updated", f"revision {revision}: {loaded.file}", now)
     return entry

@@ -82,5 +82,5 @@ async def test_a_deleted_meeting_is_recreated_and_everyone_invited_gets_the_new_
         assert all(f"/{new}" in r.text and f"/{old}" not in r.text for _, r in told)
         assert all("no longer works" in r.text and r.html and f"/{new}" in r.html for _, r in told)
         entries = await store.list_audit(None)
-        assert [e.action for e in entries].count("meeting_recreated") == 1
+        assert [e.action for e in entries].count("meeting.recreated") == 1
         await store.close()
