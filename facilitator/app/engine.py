@@ -34,6 +34,7 @@ from facilitator.schedule.model import PlannedMessage, Schedule
 from facilitator.store.base import MeetingRecord, OutboxMessage, Store
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
+from facilitator.zoom.errors import ZoomError
 from facilitator.zoom.live import LiveRoomState
 from facilitator.zoom.provision import provision
 
@@ -170,7 +171,8 @@ class Engine:
         await self.store.audit(sid, "system", "meeting.recreated", what, now)
 
     async def resume_sessions(self) -> list[str]:
-        """Re-open every active session in the store (after a restart of `serve`)."""
+        """Re-open every active session in the store (after a restart), before the runner claims:
+        a session that cannot be re-opened is reported and its messages wait (never `failed`)."""
         resumed: list[str] = []
         for record in await self.store.list_sessions():
             if record.status != "active" or record.id in self.handles:
@@ -183,7 +185,11 @@ class Engine:
             except Exception as exc:  # a roster moved away, say: report it, keep serving the rest
                 self.note(f"cannot resume {record.id}: {exc}")
                 continue
-            await self.add_session(schedule, record.plan_text, record.plan_file)
+            try:
+                await self.add_session(schedule, record.plan_text, record.plan_file)
+            except ZoomError as exc:  # Zoom refused for this one: the others still run
+                self.note(f"cannot resume {record.id}: Zoom: {exc}")
+                continue
             resumed.append(record.id)
         return resumed
 
