@@ -58,7 +58,7 @@ def explain_store_error(path: Path | str, exc: BaseException) -> str:
 
 def report_store_error(console: Console, path: Path | str, exc: BaseException) -> int:
     """Print the one line for `exc` and return the exit code for a broken environment."""
-    console.print(f"[red]{explain_store_error(path, exc)}[/red]", highlight=False, soft_wrap=True)
+    console.print(explain_store_error(path, exc), style="red", markup=False, highlight=False, soft_wrap=True)
     return BROKEN
 
 

@@ -38,9 +38,10 @@ async def reconcile_plan(
     changes = plan_changes(schedule, rows, existing.start, now, existing.plan_revision + 1)
     if changes.empty:
         return None
-    console.print(f"[bold]The plan of {schedule.session.title} ({sid}) changed since it was started:[/bold]")
+    title = f"The plan of {schedule.session.title} ({sid}) changed since it was started:"
+    console.print(title, style="bold", markup=False)
     for line in changes.summary():
-        console.print(f"  - {line}", highlight=False, soft_wrap=True)
+        console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
     if not apply and not (sys.stdin.isatty() and Confirm.ask("Apply these changes?", console=console)):
         console.print("nothing was changed; run the same command with --apply-changes to apply them")
         return REFUSED
@@ -61,10 +62,12 @@ async def _moved_start(
         same_file = Path(record.plan_file).resolve() == here
         if same_file and record.status == "active" and record.end > now and record.id != schedule.session.id:
             console.print(
-                f"[red]{loaded.file} is already running as session {record.id}; its start moved, which "
+                f"{loaded.file} is already running as session {record.id}; its start moved, which "
                 f"would make a second session and send everything again. Add `id: {record.id}` under "
                 "`session:` in the plan to keep it the same session (the edit is then reconciled), or "
-                "give it a new id if it really is another session.[/red]",
+                "give it a new id if it really is another session.",
+                style="red",
+                markup=False,
                 soft_wrap=True,
             )
             return REFUSED

@@ -266,7 +266,7 @@ def _stopped(console: Console, stop: StopSignals) -> int:
     if stop.reason is not None and stop.reason.startswith("SIG"):
         console.print(STOPPED)
         return 0
-    console.print(f"[red]{stop.reason}[/red]")
+    console.print(stop.reason, style="red", markup=False)
     return BROKEN
 
 

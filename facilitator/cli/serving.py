@@ -90,7 +90,7 @@ async def serve(
         if stop.reason is not None and stop.reason.startswith("SIG"):
             console.print(STOPPED)
             return 0
-        console.print(f"[red]{stop.reason}[/red]")
+        console.print(stop.reason, style="red", markup=False)
         return BROKEN
     except sqlite3.DatabaseError as exc:
         return report_store_error(console, settings.db_path, exc)

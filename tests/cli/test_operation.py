@@ -163,7 +163,7 @@ def test_a_broken_database_gets_one_clear_line_and_exit_2(
     tmp_path: Path, case: str, expected: str, immutable_folder: Path
 ) -> None:
     if case == "not_a_database":
-        db = tmp_path / "junk.db"
+        db = tmp_path / "junk[bold].db"  # markup-like: printed as it is
         db.write_bytes(random.Random(3).randbytes(20000))
     elif case == "damaged":
         db = damaged_copy_of_a_real_database(tmp_path)
