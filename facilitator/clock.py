@@ -13,10 +13,13 @@ Waiters are woken whenever the clock jumps, so nobody oversleeps a jump and nobo
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
+
+_log = logging.getLogger(__name__)
 
 
 def utc(dt: datetime) -> datetime:
@@ -84,18 +87,65 @@ class _JumpNotifier:
 
 
 class SystemClock(_JumpNotifier):
-    """Wall time. It never jumps, so subscribers are never called."""
+    """Wall time. The wall clock can be stepped (an NTP correction, a laptop waking up) while
+    timers run on monotonic time, so a watcher compares the two every `check_every` seconds
+    while anyone is subscribed, and a step larger than `tolerance` is reported as a jump:
+    subscribers (the runner) re-plan and sleepers re-compute their wait.
+    `wall` is the source of wall time (tests pass one they can step)."""
+
+    def __init__(
+        self,
+        *,
+        wall: Callable[[], float] = time.time,
+        check_every: float = 0.5,
+        tolerance: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self._wall = wall
+        self._check_every = check_every
+        self._tolerance = tolerance
+        self._watcher: asyncio.Task[None] | None = None
+        self.steps: list[float] = []  # seconds of each step noticed (positive: forward)
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.fromtimestamp(self._wall(), UTC)
 
     async def sleep_until(self, when: datetime) -> None:
-        delay = (utc(when) - self.now()).total_seconds()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        while True:
+            delay = (utc(when) - self.now()).total_seconds()
+            if delay <= 0:
+                return
+            await self._wait_for_jump(delay)
 
     def real_seconds_until(self, when: datetime) -> float | None:
         return max(0.0, (utc(when) - self.now()).total_seconds())
+
+    def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
+        unsubscribe = super().subscribe(callback)
+        if self._watcher is None or self._watcher.done():
+            try:
+                self._watcher = asyncio.get_running_loop().create_task(self._watch())
+            except RuntimeError:  # no event loop: nobody to wake, nothing to watch
+                self._watcher = None
+
+        def stop() -> None:
+            unsubscribe()
+            if not self._callbacks and self._watcher is not None:
+                self._watcher.cancel()
+                self._watcher = None
+
+        return stop
+
+    async def _watch(self) -> None:
+        offset = self._wall() - time.monotonic()
+        while True:
+            await asyncio.sleep(self._check_every)
+            now_offset = self._wall() - time.monotonic()
+            step, offset = now_offset - offset, now_offset
+            if abs(step) > self._tolerance:
+                self.steps.append(step)
+                _log.warning("the wall clock stepped by %+.1f s; re-planning timers", step)
+                self._notify()
 
 
 class ScaledClock(_JumpNotifier):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from facilitator.app.escalation import EscalationWatcher
+from facilitator.app.link_change import meeting_replaced, queue_new_links
 from facilitator.clock import Clock
 from facilitator.config import Settings
 from facilitator.delivery.channels.base import Channel, Rendered
@@ -25,7 +26,7 @@ from facilitator.delivery.channels.zoom_chat import ZoomChatChannel
 from facilitator.delivery.context import MessageContextBuilder, MessageRenderer
 from facilitator.delivery.invites import InvitationCalendars
 from facilitator.delivery.outbox import record_session
-from facilitator.delivery.render import Renderer, RenderError
+from facilitator.delivery.render import Renderer, SessionNotLoadedError
 from facilitator.delivery.runner import DeliveryEvent, Runner
 from facilitator.links import LinkSigner
 from facilitator.plan.loader import LoadedPlan, load_plan_text
@@ -35,6 +36,7 @@ from facilitator.store.base import MeetingRecord, OutboxMessage, Store
 from facilitator.surveys.optout import OPT_OUT_KINDS
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
+from facilitator.zoom.errors import ZoomError
 from facilitator.zoom.live import LiveRoomState
 from facilitator.zoom.provision import provision
 
@@ -91,19 +93,23 @@ class Engine:
             dict(channels) if channels is not None else build_channels(settings, clock, zoom, console)
         )
         self.renderer = Renderer()
-        self.runner = Runner(store, clock, self.channels, self._render, self._should_skip, on_delivery)
+        self.runner = Runner(
+            store, clock, self.channels, self._render, self._should_skip, on_delivery, note=self.note
+        )
         self.handles: dict[str, SessionHandle] = {}
         self.web = WebContext(settings, store, clock, self.signer, on_session_added=self._on_session_added)
 
     async def start(self) -> None:
         await self.runner.start()
 
-    async def close(self) -> None:
+    async def close(self, *, grace: float = 30.0) -> None:
+        """Stop: in-flight sends get `grace` seconds to finish (their rows stay `sending` otherwise,
+        to be resent at the next start)."""
         for handle in self.handles.values():
             for task in handle.tasks:
                 task.cancel()
             await asyncio.gather(*handle.tasks, return_exceptions=True)
-        await self.runner.stop()
+        await self.runner.stop(timeout=grace)
         for channel in self.channels.values():
             close = getattr(channel, "close", None)
             if close is not None:
@@ -116,6 +122,7 @@ class Engine:
         # queued last, once the session is registered here, so the runner never claims a message
         # it cannot render yet (join links come from provisioning).
         await record_session(self.store, schedule, plan_text, plan_file, now=self.clock.now())
+        before = await self.store.load_meeting(sid)
         meeting, join_urls = await self._zoom(schedule)
         builder = MessageContextBuilder(
             schedule,
@@ -151,6 +158,8 @@ class Engine:
                 on_outbox_change=self.runner.poke,
             )
         )
+        if meeting_replaced(before, meeting):
+            await self._tell_new_links(schedule, before, meeting)
         added = await self.store.fill_outbox(sid, schedule.messages)
         self.note(await self._queue_report(schedule, added))
         self.runner.poke()
@@ -167,8 +176,22 @@ class Engine:
             f"{f', {added} added now' if added else ''}): {waiting} to send, {sent} already sent"
         )
 
+    async def _tell_new_links(
+        self, schedule: Schedule, before: MeetingRecord | None, meeting: MeetingRecord | None
+    ) -> None:
+        assert before is not None and meeting is not None
+        sid, now = schedule.session.id, self.clock.now()
+        told = await queue_new_links(self.store, schedule, meeting.meeting_id, now)
+        what = (
+            f"the Zoom meeting was recreated ({before.meeting_id} -> {meeting.meeting_id}): "
+            f"{told} person(s) already invited are sent the new link"
+        )
+        self.note(what)
+        await self.store.audit(sid, "system", "meeting.recreated", what, now)
+
     async def resume_sessions(self) -> list[str]:
-        """Re-open every active session in the store (after a restart of `serve`)."""
+        """Re-open every active session in the store (after a restart), before the runner claims:
+        a session that cannot be re-opened is reported and its messages wait (never `failed`)."""
         resumed: list[str] = []
         for record in await self.store.list_sessions():
             if record.status != "active" or record.id in self.handles:
@@ -181,7 +204,11 @@ class Engine:
             except Exception as exc:  # a roster moved away, say: report it, keep serving the rest
                 self.note(f"cannot resume {record.id}: {exc}")
                 continue
-            await self.add_session(schedule, record.plan_text, record.plan_file)
+            try:
+                await self.add_session(schedule, record.plan_text, record.plan_file)
+            except ZoomError as exc:  # Zoom refused for this one: the others still run
+                self.note(f"cannot resume {record.id}: Zoom: {exc}")
+                continue
             resumed.append(record.id)
         return resumed
 
@@ -212,9 +239,7 @@ class Engine:
     async def _render(self, row: OutboxMessage) -> Rendered:
         handle = self.handles.get(row.session_id)
         if handle is None:
-            raise RenderError(
-                f"session {row.session_id} is not loaded in this process", template=row.template
-            )
+            raise SessionNotLoadedError(f"session {row.session_id} is not loaded in this process yet")
         return await handle.renderer(row)
 
     async def _should_skip(self, row: OutboxMessage) -> str | None:

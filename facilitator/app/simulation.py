@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,8 +23,11 @@ from facilitator.clock import ScaledClock
 from facilitator.config import Settings, SmtpSecurity
 from facilitator.schedule.model import Schedule
 from facilitator.store.base import MessageStatus, Store
+from facilitator.zoom.provision import is_pending, meeting_request
 from facilitator.zoomsim.live import FacilitatorScript, LiveMeeting
+from facilitator.zoomsim.meetings import DEFAULT_SETTINGS
 from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
+from facilitator.zoomsim.state import SimMeeting, SimRegistrant
 
 LIVE_MARGIN = timedelta(minutes=10)  # real-speed play around the live session
 SKIP_THRESHOLD = timedelta(minutes=2)  # idle gaps longer than this are jumped over
@@ -178,3 +182,52 @@ async def skip_idle(clock: ScaledClock, store: Store, schedule: Schedule, idle: 
         if target - now > SKIP_THRESHOLD:
             clock.jump_to(target - timedelta(seconds=1))
         await asyncio.sleep(0.02)
+
+
+async def restore_meeting(zoom: ZoomSimulator, store: Store, schedule: Schedule) -> bool:
+    """A resumed simulation keeps its Zoom meeting. The simulator lives inside the `run --simulate`
+    process, so a restart begins with an empty one and provisioning would create another meeting
+    (and now tell everyone its link changed). So the saved meeting and its registrants are put
+    back first, with the same id and join links. False when there is nothing to restore."""
+    sid = schedule.session.id
+    record = await store.load_meeting(sid)
+    if record is None or is_pending(record):
+        return False
+    body = meeting_request(schedule)
+    state, now = zoom.state, zoom.clock.now()
+    settings = DEFAULT_SETTINGS | (body.settings.body() if body.settings else {})
+    meeting = SimMeeting(
+        id=record.meeting_id,
+        uuid=record.uuid,
+        host_email=record.host_email.lower(),
+        host_id=state.user(record.host_email).id,
+        topic=body.topic or schedule.session.title,
+        type=body.type or 2,
+        start_time=schedule.session.start,
+        duration=body.duration or 60,
+        timezone=body.timezone or "UTC",
+        agenda=body.agenda or "",
+        password=secrets.token_hex(4),
+        created_at=now,
+        join_url=record.join_url,
+        start_url=state.start_url(record.meeting_id),
+        settings=settings,
+        registration_token=state.new_registrant_id(),
+    )
+    names = {s.email.lower(): s.name for s in schedule.students}
+    names |= {f.email.lower(): f.name for f in schedule.facilitators}
+    for email, reg in (await store.load_registrants(sid)).items():
+        if str(record.meeting_id) not in reg.join_url:
+            continue  # a link of an earlier meeting
+        meeting.registrants[email.lower()] = SimRegistrant(
+            id=reg.registrant_id,
+            email=email.lower(),
+            first_name=names.get(email.lower(), "Participant"),
+            last_name=None,
+            status="approved",
+            create_time=now,
+            join_url=reg.join_url,
+            pin=state.rng.randint(100_000, 999_999),
+        )
+    state.meetings[meeting.id] = meeting
+    return True

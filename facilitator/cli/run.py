@@ -37,6 +37,11 @@ def register(sub: Any) -> None:
         default="",
         help="with --simulate: Zoom faults during provisioning, e.g. 429:20,500:3,drop:1",
     )
+    run.add_argument(
+        "--apply-changes",
+        action="store_true",
+        help="the plan was edited since the session started: apply the changes shown without asking",
+    )
     run.set_defaults(func=cmd_run)
 
 
@@ -57,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         err.print(f"warning: {warning.message}")
     options = RunOptions(
         args.simulate, args.speed, args.maildir, args.db, args.host, args.port, args.links_json, args.quiet,
-        faults,
+        faults, args.apply_changes,
     )  # fmt: skip
     return asyncio.run(run_session(loaded, schedule, options, console))
 

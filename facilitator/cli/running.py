@@ -9,8 +9,10 @@ summary. Interrupted at any point (even by kill -9), the same command resumes fr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +30,21 @@ from facilitator.app.simulation import (
     default_speed,
     forgotten_move,
     plan_users,
+    restore_meeting,
     resume_point,
     skip_idle,
 )
 from facilitator.cli.common import bind, listening_url
+from facilitator.cli.lifecycle import (
+    BROKEN,
+    GRACE_SECONDS,
+    STOPPED,
+    StopSignals,
+    open_for_writing,
+    report_store_error,
+    unless_stopped,
+)
+from facilitator.cli.plan_edit import reconcile_plan
 from facilitator.cli.progress import RunProgress, summary_tables
 from facilitator.clock import Clock, ScaledClock, SystemClock
 from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
@@ -59,6 +72,7 @@ class RunOptions:
     links_json: Path | None
     quiet: bool = False
     zoom_faults: tuple[tuple[str, int], ...] = ()  # simulator faults to inject before provisioning
+    apply_changes: bool = False  # an edited plan's changes are applied without asking
 
 
 async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOptions, console: Console) -> int:
@@ -81,7 +95,11 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
     port = sock.getsockname()[1]
     if options.simulate:
         overrides["public_url"] = f"http://{host}:{port}"
-        overrides.update(simulation_secrets(settings.db_path))
+        try:
+            overrides.update(simulation_secrets(settings.db_path))
+        except OSError as exc:  # the secrets live beside the database: same folder, same problem
+            sock.close()
+            return report_store_error(console, settings.db_path, exc)
     else:
         url = listening_url(settings, sock)
         if url is not None:
@@ -92,7 +110,14 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
             for problem in problems:
                 console.print(f"[red]{problem}[/red]")
             return 2
-    store = await SqliteStore.open(settings.db_path)
+    opened = await open_for_writing(Path(settings.db_path), "facilitator run", console)
+    if opened is None:
+        sock.close()
+        return BROKEN
+    store, lease = opened
+    stop = StopSignals(console)
+    stop.install()
+    lease.on_lost = stop.stop
     sid = schedule.session.id
     try:
         refusal = await claim_database(
@@ -104,6 +129,12 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
             return 2
         if options.simulate:
             console.print(f"rehearsal database: {settings.db_path}", highlight=False, soft_wrap=True)
+        refused = await reconcile_plan(
+            store, loaded, schedule, apply=options.apply_changes, now=datetime.now(UTC), console=console
+        )
+        if refused is not None:
+            sock.close()
+            return refused
         await start_session(store, schedule, loaded.text, loaded.file, now=datetime.now(UTC))
         clock: Clock
         services: SimulatedServices | None = None
@@ -112,14 +143,19 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
             clock = ScaledClock(start, options.speed or default_speed(schedule))
             services = SimulatedServices(clock, options.maildir, plan_users(schedule))
             await services.start()
+            await restore_meeting(services.zoom, store, schedule)  # a resume keeps its meeting
             for kind, count in options.zoom_faults:
                 services.zoom.inject(kind, count=count, delay=30.0 if kind == "slow" else 1.0)
             overrides.update(services.settings_overrides())
         else:
             clock = SystemClock()
         settings = load_settings(**overrides)
-        return await _run(settings, store, clock, loaded, schedule, options, console, sock, services)
+        return await _run(settings, store, clock, loaded, schedule, options, console, sock, services, stop)
+    except sqlite3.DatabaseError as exc:  # the file broke under us (damaged, full at a bad moment)
+        return report_store_error(console, settings.db_path, exc)
     finally:
+        stop.uninstall()
+        await lease.release()
         await store.close()
 
 
@@ -133,6 +169,7 @@ async def _run(
     console: Console,
     sock: socket.socket,
     services: SimulatedServices | None,
+    stop: StopSignals,
 ) -> int:
     progress = RunProgress(schedule, console)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
@@ -154,10 +191,15 @@ async def _run(
         if zoom is not None:
             await zoom.__aenter__()
         try:
-            handle = await engine.add_session(schedule, loaded.text, loaded.file)
+            finished, handle = await unless_stopped(
+                engine.add_session(schedule, loaded.text, loaded.file), stop
+            )
         except ZoomError as exc:
             console.print(f"[red]Zoom: {exc}[/red]")
             return 1
+        if not finished or handle is None:
+            return _stopped(console, stop)
+        await engine.resume_sessions()  # the database's other sessions: loaded before any claim
         await engine.start()
         handle.watcher.on_miss = lambda miss, slot: misses.append(miss.render_for(schedule))
         links = session_links(engine.web, schedule.session.id)
@@ -176,7 +218,9 @@ async def _run(
             )
             simulation.start()
             handle.watcher.ready = simulation.caught_up
-        await _drain(engine, store, clock, schedule, progress, console, options, services)
+        await _drain(engine, store, clock, schedule, progress, console, options, services, stop)
+        if stop.requested.is_set():
+            return _stopped(console, stop)
         counts = await store.message_counts(schedule.session.id)
         console.print(summary_tables(schedule, counts, handle.watcher.adherence, misses))
         failed = sum(n for (_, status), n in counts.items() if status == MessageStatus.FAILED.value)
@@ -189,7 +233,7 @@ async def _run(
     finally:
         if simulation is not None:
             await simulation.stop()
-        await engine.close()
+        await engine.close(grace=GRACE_SECONDS)
         await app_runner.cleanup()
         if zoom is not None:
             await zoom.close()
@@ -206,8 +250,9 @@ async def _drain(
     console: Console,
     options: RunOptions,
     services: SimulatedServices | None,
+    stop: StopSignals,
 ) -> None:
-    """Until every message of the session is settled and the session is over."""
+    """Until every message of the session is settled and the session is over, or a stop."""
     skipper: asyncio.Task[None] | None = None
     if isinstance(clock, ScaledClock):
         skipper = asyncio.create_task(skip_idle(clock, store, schedule, engine.runner.wait_idle))
@@ -216,7 +261,7 @@ async def _drain(
         with Live(
             console=console, auto_refresh=False, transient=True, redirect_stdout=False, redirect_stderr=False
         ) as live:
-            while True:
+            while not stop.requested.is_set():
                 counts = await store.message_counts(sid)
                 open_rows = sum(n for (_, status), n in counts.items() if status in OPEN)
                 now = clock.now()
@@ -224,11 +269,21 @@ async def _drain(
                     break
                 if not options.quiet:
                     live.update(progress.panel(now, await store.next_due()), refresh=True)
-                await asyncio.sleep(0.1 if services is not None else 1.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.requested.wait(), 0.1 if services is not None else 1.0)
     finally:
         if skipper is not None:
             skipper.cancel()
             await asyncio.gather(skipper, return_exceptions=True)
+
+
+def _stopped(console: Console, stop: StopSignals) -> int:
+    """A stop asked for by a signal is a clean exit; a lost lease is not."""
+    if stop.reason is not None and stop.reason.startswith("SIG"):
+        console.print(STOPPED)
+        return 0
+    console.print(stop.reason, style="red", markup=False)
+    return BROKEN
 
 
 def _console_cue(console: Console) -> Any:

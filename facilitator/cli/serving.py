@@ -6,8 +6,8 @@ each is resumed at start. Directors can add more while it runs.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,16 @@ from rich.console import Console
 from facilitator.app.engine import Engine
 from facilitator.app.rehearsal import claim_database
 from facilitator.cli.common import bind, listening_url
+from facilitator.cli.lifecycle import (
+    BROKEN,
+    GRACE_SECONDS,
+    STOPPED,
+    StopSignals,
+    open_for_writing,
+    report_store_error,
+)
 from facilitator.clock import SystemClock
 from facilitator.config import load_settings, secret_problems
-from facilitator.store.sqlite import SqliteStore
 from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links
 from facilitator.web.login import login_url
@@ -45,13 +52,21 @@ async def serve(
     url = listening_url(settings, sock)
     if url is not None:
         settings = load_settings(**({"db_path": db} if db else {}), public_url=url)
-    store = await SqliteStore.open(settings.db_path)
+    opened = await open_for_writing(Path(settings.db_path), "facilitator serve", console)
+    if opened is None:
+        sock.close()
+        return BROKEN
+    store, lease = opened
     refusal = await claim_database(store, settings.db_path, simulate=False, now=datetime.now(UTC))
     if refusal is not None:
         sock.close()
+        await lease.release()
         await store.close()
         console.print(f"[red]{refusal}[/red]")
         return 2
+    stop = StopSignals(console)
+    stop.install()
+    lease.on_lost = stop.stop
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
     engine = Engine(
         settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(f"[dim]{text}[/dim]")
@@ -60,8 +75,10 @@ async def serve(
     try:
         if zoom is not None:
             await zoom.__aenter__()
-        await engine.start()
+        # Every session is loaded before the runner claims anything: a message due for a session
+        # not loaded yet would have nothing to render it with.
         resumed = await engine.resume_sessions()
+        await engine.start()
         await app_runner.setup()
         await web.SockSite(app_runner, sock).start()
         console.print(f"[bold]Director:[/bold] {login_url(engine.web)}", highlight=False, soft_wrap=True)
@@ -81,11 +98,19 @@ async def serve(
             )
             links_json.write_text(json.dumps(only, indent=2) + "\n", encoding="utf-8")
         console.print(f"serving {len(resumed)} session(s) on {settings.public_url}; Ctrl-C stops")
-        await asyncio.Event().wait()
-        return 0
+        await stop.requested.wait()
+        if stop.reason is not None and stop.reason.startswith("SIG"):
+            console.print(STOPPED)
+            return 0
+        console.print(stop.reason, style="red", markup=False)
+        return BROKEN
+    except sqlite3.DatabaseError as exc:
+        return report_store_error(console, settings.db_path, exc)
     finally:
-        await engine.close()
+        stop.uninstall()
+        await engine.close(grace=GRACE_SECONDS)
         await app_runner.cleanup()
         if zoom is not None:
             await zoom.close()
+        await lease.release()
         await store.close()

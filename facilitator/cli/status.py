@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from facilitator.cli.lifecycle import report_store_error
     from facilitator.config import load_settings
     from facilitator.delivery.status import format_status_table, session_status, status_json
+    from facilitator.store.errors import StoreOpenError
     from facilitator.store.sqlite import SqliteStore
 
     settings = load_settings(**({"db_path": args.db} if args.db else {}))
@@ -39,7 +42,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    statuses = asyncio.run(collect())
+    try:
+        statuses = asyncio.run(collect())
+    except (StoreOpenError, sqlite3.Error) as exc:
+        return report_store_error(Console(stderr=True), settings.db_path, exc)
     if args.json:
         sys.stdout.write(json.dumps(status_json(statuses), indent=2) + "\n")
     else:

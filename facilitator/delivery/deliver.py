@@ -15,6 +15,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 
 from facilitator.clock import Clock
 from facilitator.delivery.channels.base import Channel, PermanentSendError, Rendered, TransientSendError
@@ -22,6 +23,7 @@ from facilitator.delivery.events import DeliveryEvent, describe_error
 from facilitator.delivery.limiter import PriorityLimiter
 from facilitator.delivery.marks import SentMarks
 from facilitator.delivery.prepared import PreparedRenders
+from facilitator.delivery.render import SessionNotLoadedError
 from facilitator.delivery.retry import (
     ChannelRounds,
     GiveUp,
@@ -36,6 +38,7 @@ from facilitator.store.base import MessageStatus, OutboxMessage, Store
 
 log = logging.getLogger(__name__)
 
+NOT_LOADED_WAIT = timedelta(seconds=30)  # a row whose session is not loaded yet is looked at again
 RenderFn = Callable[[OutboxMessage], Awaitable[Rendered]]
 SkipFn = Callable[[OutboxMessage], Awaitable[str | None]]
 
@@ -121,6 +124,12 @@ class Deliverer:
         if rendered is None:
             try:
                 rendered = await self._render(row)
+            except SessionNotLoadedError as exc:  # put back, untouched by the retry policy
+                now = self.clock.now()
+                await self.store.mark_retry(row.id, str(exc), now + NOT_LOADED_WAIT, at=now)
+                self._emit(row, "retry", str(exc))
+                self._poke()
+                return None
             except Exception as exc:
                 reason = f"cannot render template {row.template!r}: {describe_error(exc)}"
                 await self._fail(row, reason)

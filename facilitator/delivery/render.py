@@ -44,6 +44,11 @@ class RenderError(Exception):
         self.field = field
 
 
+class SessionNotLoadedError(Exception):
+    """The row's session is not (yet) loaded in this process: not the message's fault, so the
+    row waits and is tried again; it is never failed for this."""
+
+
 class _MessageLoader(FileSystemLoader):
     """Serves `x.txt#subject` and `x.txt#body` as two templates cut from one file.
 

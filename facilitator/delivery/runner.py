@@ -32,6 +32,7 @@ from facilitator.delivery.limiter import PriorityLimiter
 from facilitator.delivery.prepared import PreparedRenders, yield_once
 from facilitator.delivery.retry import BULK_RETRY, CUE_RETRY, RetryPolicy
 from facilitator.delivery.timer import WakeTimer
+from facilitator.delivery.trouble import StoreTrouble
 from facilitator.schedule.model import Lane
 from facilitator.store.base import OutboxMessage, Store
 
@@ -64,8 +65,11 @@ class Runner:
         send_timeout: float = 120.0,
         rng: random.Random | None = None,
         prepare_ahead: timedelta = DEFAULT_PREPARE_AHEAD,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self._note = note or (lambda text: log.warning("%s", text))
+        self._trouble = StoreTrouble(self._note)
         self.clock = clock
         self._lane_capacity = {**DEFAULT_LANE_CAPACITY, **(lane_capacity or {})}
         limiters = {
@@ -167,6 +171,8 @@ class Runner:
         if not self._running:
             return
         self._dirty = True
+        if self._trouble.backing_off():  # the database refuses work: only the timer retries
+            return
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = asyncio.get_running_loop().create_task(self._pump())
 
@@ -223,9 +229,20 @@ class Runner:
                 if prepare_at is not None and prepare_at <= now:
                     self._start_preparing(now)
                 await self._arm(now, prepare_at)
-        except Exception:
-            log.exception("outbox pump failed; trying again in a second")
-            self._timer.arm(1.0)
+                if self._trouble.failures:
+                    await self._recovered(now)
+        except Exception as exc:  # a full disk, a locked or damaged file: back off, never spin
+            self._timer.arm(self._trouble.failed(exc))
+
+    async def _recovered(self, now: datetime) -> None:
+        """The database works again. Rows whose delivery died on a store error are still
+        `sending`; once nothing is in flight every `sending` row is such a one: put them back."""
+        if self._tasks:
+            return
+        requeued = await self.store.recover_sending(at=now)
+        self._trouble.recovered(requeued)
+        if requeued:
+            self._dirty = True
 
     async def _arm(self, claimed_at: datetime, prepare_at: datetime | None) -> None:
         """Set the timer for the next due row, or for the next preparation if that comes first."""
@@ -282,6 +299,7 @@ class Runner:
             self._in_flight[row.lane] -= 1
             if not t.cancelled() and t.exception() is not None:
                 log.error("delivery of message %s crashed", row.id, exc_info=t.exception())
+                self._trouble.failures = max(self._trouble.failures, 1)  # its row waits in `sending`
             # Refill a full lane once half of it is free: one claim per batch, not per message.
             lane = row.lane
             if self._starved[lane] and self._in_flight[lane] <= self._lane_capacity[lane] // 2:

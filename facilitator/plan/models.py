@@ -142,6 +142,11 @@ class CoDirector(Strict):
 
 
 class SessionInfo(Strict):
+    id: Identifier | None = Field(
+        None,
+        description="the session's identity across plan edits (moving the start keeps it); "
+        "defaults to the title and start",
+    )
     title: str = Field(min_length=1, max_length=200)
     start: LocalDateTime
     timezone: TimeZoneName

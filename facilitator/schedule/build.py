@@ -42,6 +42,10 @@ from facilitator.schedule.timeline import BreakoutFrame, LocalTimeProblem, phase
 
 
 def session_id_for(plan: Plan) -> str:
+    """The plan's `session.id` when it names one (it survives every edit); otherwise the title
+    and local start, which a moved start changes (`run` then says so rather than start anew)."""
+    if plan.session.id is not None:
+        return plan.session.id
     return f"{group_id(plan.session.title)}-{plan.session.start:%Y%m%d-%H%M}"
 
 

@@ -47,6 +47,10 @@ class MessageKind(StrEnum):
     # Not planned ahead: created at run time when live room state shows a missed move.
     ESCALATION = "escalation"
     HOST_ESCALATION = "host_escalation"
+    # Not planned ahead: the Zoom meeting was recreated, so everyone already invited gets the new link.
+    LINK_CHANGED = "link_changed"
+    # Not planned ahead: a plan edit changed something a person was already told.
+    CORRECTION = "correction"
 
 
 @dataclass(frozen=True)

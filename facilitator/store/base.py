@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 from facilitator.schedule.model import PlannedMessage
+from facilitator.store.lease import DATABASE_SCOPE, DEFAULT_TTL, LeaseRecord
 
 
 class MessageStatus(StrEnum):
@@ -35,7 +36,7 @@ class SessionRecord:
     end: datetime
     status: str  # "active" | "finished" | "cancelled"
     created_at: datetime
-    plan_revision: int = 0  # raised on every plan change: the calendars' SEQUENCE
+    plan_revision: int = 0  # plan edits applied so far (reconcile.py); an iCalendar SEQUENCE too
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,16 @@ class Store(Protocol):
     async def upsert_session(self, record: SessionRecord) -> None: ...
     async def get_session(self, session_id: str) -> SessionRecord | None: ...
     async def list_sessions(self) -> list[SessionRecord]: ...
+    async def bump_plan_revision(self, session_id: str) -> int:
+        """A plan edit was applied: the session's revision goes up by one; returns the new one."""
+        ...
+
+    async def replace_pending(
+        self, message_id: int, retired_key: str, reason: str, new: PlannedMessage, at: datetime
+    ) -> bool:
+        """In one transaction: a pending row is cancelled (its key renamed to `retired_key`) and
+        `new` is queued under the original key; False (nothing changed) when it is no longer pending."""
+        ...
 
     # Zoom provisioning progress
     async def load_meeting(self, session_id: str) -> MeetingRecord | None: ...
@@ -267,5 +278,24 @@ class Store(Protocol):
     async def record_late_completion(self, session_id: str, code: str, kind: str, at: datetime) -> bool: ...
     async def record_opt_out(self, session_id: str, code: str, at: datetime) -> bool: ...
     async def opted_out(self, session_id: str, code: str) -> bool: ...
+
+    # the writer's lease (lease.py): who may send from this database
+    async def get_lease(self, scope: str = DATABASE_SCOPE) -> LeaseRecord | None: ...
+    async def acquire_lease(
+        self,
+        holder: str,
+        command: str,
+        now: datetime,
+        ttl: timedelta = DEFAULT_TTL,
+        *,
+        scope: str = DATABASE_SCOPE,
+    ) -> LeaseRecord | None:
+        """Take the lease; None on success, else the live lease that stands in the way."""
+        ...
+
+    async def renew_lease(
+        self, holder: str, now: datetime, ttl: timedelta = DEFAULT_TTL, *, scope: str = DATABASE_SCOPE
+    ) -> bool: ...
+    async def release_lease(self, holder: str, *, scope: str = DATABASE_SCOPE) -> None: ...
 
     async def close(self) -> None: ...

@@ -99,7 +99,7 @@ def to_session(row: sqlite3.Row) -> SessionRecord:
         end=parse_ts(row["end"]),
         status=row["status"],
         created_at=parse_ts(row["created_at"]),
-        plan_revision=row["plan_revision"],
+        plan_revision=int(row["plan_revision"]),
     )
 
 

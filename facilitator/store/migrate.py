@@ -27,6 +27,12 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+def _applied(conn: sqlite3.Connection, version: int) -> bool:
+    """By version, not by "at most the newest": numbers are reserved per line of work, so a lower
+    number merged later must still be applied to a file that already has a higher one."""
+    return conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (version,)).fetchone() is not None
+
+
 def migrate(conn: sqlite3.Connection, available: tuple[Migration, ...] | None = None) -> list[int]:
     """Apply every migration not yet applied; returns the versions applied now (empty when none)."""
     steps = migrations() if available is None else available
@@ -41,7 +47,7 @@ def migrate(conn: sqlite3.Connection, available: tuple[Migration, ...] | None = 
     for step in steps:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (step.version,)).fetchone():
+            if _applied(conn, step.version):
                 conn.execute("ROLLBACK")
                 continue
             for statement in step.statements:

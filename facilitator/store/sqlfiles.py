@@ -76,9 +76,8 @@ def queries() -> dict[str, str]:
 
 @cache
 def migrations() -> tuple[Migration, ...]:
-    """Every migration file, in version order. Versions are unique and may leave gaps: parallel
-    branches each take their own range of numbers, and `migrate` applies every version a
-    database has not recorded, whatever its neighbours."""
+    """Every migration file, in version order. Versions are unique and increasing; gaps are
+    allowed, because each line of work (branch) reserves its own range of numbers."""
     found: list[Migration] = []
     for entry in _sql_dir().joinpath("migrations").iterdir():
         match = _MIGRATION.match(entry.name)
@@ -88,7 +87,6 @@ def migrations() -> tuple[Migration, ...]:
         found.append(Migration(int(match.group(1)), match.group(2), tuple(split_statements(text))))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    duplicate = next((v for v in versions if versions.count(v) > 1), None)
-    if duplicate is not None or (versions and versions[0] < 1):
-        raise ValueError(f"migration versions must be unique and start at 1 or above; found {versions}")
+    if len(set(versions)) != len(versions) or any(v < 1 for v in versions):
+        raise ValueError(f"migration versions must be unique positive numbers; found {versions}")
     return tuple(found)

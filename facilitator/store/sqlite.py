@@ -7,6 +7,7 @@ that belong to them (outbox, codes, contributions): foreign keys are on.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from facilitator.store.codec import (
 from facilitator.store.errors import StoreOpenError
 from facilitator.store.run_mode import SqliteOptOuts, SqliteRunMode
 from facilitator.store.sqlite_base import connect
+from facilitator.store.sqlite_lease import SqliteLeases
 from facilitator.store.sqlite_outbox import SqliteOutbox
 
 __all__ = ["SqliteStore", "StoreOpenError"]
@@ -40,12 +42,25 @@ SURVEY_KINDS = ("pre", "post")
 SURVEY_EVENTS = ("opened", "completed")
 
 
-class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts):
+class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts, SqliteLeases):
     """Everything persistent, in one file. Use from one event loop; open one per process."""
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
-        return cls(connect(path))
+    async def open(cls, path: str | Path, *, check: bool = False) -> SqliteStore:
+        """Open (and migrate) the file; `check` also runs SQLite's quick integrity check, so a
+        damaged file is refused at start rather than failing half-way through a session."""
+        store = cls(connect(path))
+        if check:
+            try:
+                problems = [str(r[0]) for r in store._conn.execute("PRAGMA quick_check(5)").fetchall()]
+            except sqlite3.DatabaseError as exc:
+                problems = [str(exc)]
+            if problems != ["ok"]:
+                await store.close()
+                lines = [x for x in "\n".join(problems).splitlines() if not x.startswith("***")]
+                first = (lines or ["unknown damage"])[0]  # quick_check may report pages of it: one will do
+                raise StoreOpenError(f"database {path} is damaged ({first})")
+        return store
 
     # sessions
     async def upsert_session(self, record: SessionRecord) -> None:
@@ -69,6 +84,10 @@ class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts):
 
     async def list_sessions(self) -> list[SessionRecord]:
         return [to_session(r) for r in self._all("list_sessions")]
+
+    async def bump_plan_revision(self, session_id: str) -> int:
+        row = self._one("bump_plan_revision", {"id": session_id})
+        return 0 if row is None else int(row["plan_revision"])
 
     # Zoom provisioning progress
     async def load_meeting(self, session_id: str) -> MeetingRecord | None:

@@ -31,6 +31,22 @@ class SqliteOutbox(SqliteBase):
     async def add_message(self, session_id: str, message: PlannedMessage) -> bool:
         return self._run("insert_message", message_params(session_id, message)).rowcount == 1
 
+    async def replace_pending(
+        self, message_id: int, retired_key: str, reason: str, new: PlannedMessage, at: datetime
+    ) -> bool:
+        with self._tx():
+            row = self._one("get_message", {"id": message_id})
+            if row is None:
+                return False
+            retired = self._run(
+                "retire_pending", {"id": message_id, "retired_key": retired_key, "reason": reason}
+            )
+            if retired.rowcount != 1:
+                return False
+            self._attempt(message_id, at, "cancelled", reason, None)
+            self._run("insert_message", message_params(str(row["session_id"]), new))
+        return True
+
     async def claim_due(self, now: datetime, lane: str | None, limit: int) -> list[OutboxMessage]:
         if limit <= 0:
             return []

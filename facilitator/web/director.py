@@ -6,12 +6,15 @@ from the store, the schedule and the live room state, and hand them to a templat
 
 from __future__ import annotations
 
+import hmac
 from collections import Counter
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from facilitator.plan.loader import LoadedPlan
+from facilitator.schedule.model import Schedule
 from facilitator.surveys.rates import format_rates
 from facilitator.web import contributions
 from facilitator.web.auth import check_csrf
@@ -22,8 +25,9 @@ from facilitator.web.links import session_links
 from facilitator.web.live import live_summary
 from facilitator.web.login import require_director, require_form
 from facilitator.web.message_log import LogFilter, message_log
+from facilitator.web.plan_update import apply_proposal, propose
 from facilitator.web.session_facts import director_zone, human_when, meeting_facts, sent_escalations
-from facilitator.web.sessions import add_session, decode_upload, entry_or_404
+from facilitator.web.sessions import add_session, decode_upload, entry_or_404, safe_filename
 from facilitator.web.sse import stream
 from facilitator.web.timeline_svg import layout
 
@@ -89,7 +93,14 @@ async def sessions_add(request: web.Request) -> web.Response:
     upload = decode_upload(data.get("plan_file"))
     roster = decode_upload(data.get("roster_file"))
     pasted = data.get("plan_text")
-    if upload is not None:
+    confirm = data.get("confirm")
+    if isinstance(confirm, str) and isinstance(pasted, str):  # the edit's confirm form
+        name = data.get("plan_name")
+        text, filename = (
+            pasted.replace("\r\n", "\n"),
+            safe_filename(name if isinstance(name, str) else "", "plan.yaml"),
+        )
+    elif upload is not None:
         try:
             text, filename = upload[1].decode("utf-8-sig"), upload[0]
         except UnicodeDecodeError:
@@ -103,11 +114,35 @@ async def sessions_add(request: web.Request) -> web.Response:
             request, problems=["Choose a plan file or paste a plan first."], status=400
         )
     result = await add_session(ctx, text, filename, roster)
+    if result.edit is not None:
+        return await _edit(
+            request, director.csrf, *result.edit, confirm if isinstance(confirm, str) else None
+        )
     if result.entry is None:
         return await _sessions_page(
             request, problems=result.problems, draft=text if upload is None else "", status=400
         )
     raise web.HTTPSeeOther(f"/sessions/{result.entry.id}")
+
+
+async def _edit(
+    request: web.Request, csrf: str, loaded: LoadedPlan, schedule: Schedule, confirm: str | None
+) -> web.Response:
+    """An edit of a session that exists: show what changes; apply only on a matching confirm."""
+    ctx = ctx_of(request)
+    proposal = await propose(ctx, loaded, schedule)
+    changes = proposal.changes
+    same_text = loaded.text == proposal.record.plan_text  # (adds alone: rows a restart queues anyway)
+    if changes.empty or (same_text and not (changes.cancel or changes.replace or changes.corrections)):
+        sid = schedule.session.id
+        problem = (
+            f"{loaded.file}:1:1: a session with id `{sid}` already exists and this plan changes nothing in it"
+        )
+        return await _sessions_page(request, problems=[problem], status=400)
+    if confirm is not None and hmac.compare_digest(confirm, proposal.token):
+        entry = await apply_proposal(ctx, proposal)
+        raise web.HTTPSeeOther(f"/sessions/{entry.id}")
+    return aiohttp_jinja2.render_template("plan_changes.html", request, {"csrf": csrf, **proposal.page()})
 
 
 async def session_page(request: web.Request) -> web.Response:

@@ -63,6 +63,8 @@ def safe_filename(name: str | None, default: str) -> str:
 class AddResult:
     entry: SessionEntry | None
     problems: list[str]
+    # the plan is an edit of a session that exists: shown to the director to confirm first
+    edit: tuple[LoadedPlan, Schedule] | None = None
 
 
 async def add_session(
@@ -82,23 +84,11 @@ async def add_session(
     except PlanError as exc:
         return AddResult(None, [str(p) for p in exc.problems])
     sid = schedule.session.id
-    if sid in ctx.sessions or await ctx.store.get_session(sid) is not None:
-        return AddResult(
-            None,
-            [
-                f"{filename}:1:1: a session with id `{sid}` already exists; change the title "
-                "or the start time to add another"
-            ],
-        )
-    keep = ctx.settings.db_path.resolve().parent / "plans" / sid
-    keep.mkdir(parents=True, exist_ok=True)
-    plan_path = keep / safe_filename(filename, "plan.yaml")
-    plan_path.write_text(text, encoding="utf-8")
-    roster_name = loaded.plan.students.roster
-    if roster_name is not None and Path(roster_name).name == roster_name:
-        roster_src = upload_dir / roster_name
-        if roster_src.is_file():
-            (keep / roster_name).write_bytes(roster_src.read_bytes())
+    if await ctx.store.get_session(sid) is not None:
+        return AddResult(None, [], edit=(loaded, schedule))  # an edit: reconciled after a confirm
+    if sid in ctx.sessions:
+        return AddResult(None, [f"{filename}:1:1: a session with id `{sid}` already exists"])
+    plan_path = keep_plan_files(ctx, loaded, schedule)
     now = ctx.now()
     await ctx.store.upsert_session(
         SessionRecord(
@@ -119,6 +109,21 @@ async def add_session(
     ctx.sessions.add(entry)
     await ctx.store.audit(sid, "director", "session.added", f"plan {filename}", now)
     return AddResult(entry, [])
+
+
+def keep_plan_files(ctx: WebContext, loaded: LoadedPlan, schedule: Schedule) -> Path:
+    """Copy the plan (and the roster it names, if uploaded) beside the database; the plan's path."""
+    upload_dir = ctx.settings.db_path.resolve().parent / "plans" / "incoming"
+    keep = ctx.settings.db_path.resolve().parent / "plans" / schedule.session.id
+    keep.mkdir(parents=True, exist_ok=True)
+    plan_path = keep / safe_filename(loaded.file, "plan.yaml")
+    plan_path.write_text(loaded.text, encoding="utf-8")
+    roster_name = loaded.plan.students.roster
+    if roster_name is not None and Path(roster_name).name == roster_name:
+        roster_src = upload_dir / roster_name
+        if roster_src.is_file():
+            (keep / roster_name).write_bytes(roster_src.read_bytes())
+    return plan_path
 
 
 def decode_upload(data: Any) -> tuple[str, bytes] | None:

@@ -15,7 +15,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Self
+from typing import Any, Self
 from urllib.parse import quote
 
 import aiohttp
@@ -145,7 +145,11 @@ class ZoomClient:
         auto_approve: bool = True,
         confirmation_email: bool = False,
     ) -> list[BatchRegistrantResult]:
-        """Register everyone, 30 per call (Zoom's maximum), in order."""
+        """Register everyone, 30 per call (Zoom's maximum), in order.
+
+        A call whose answer was lost (a timeout, a dropped connection, a 5xx after Zoom acted) is
+        not simply sent again: Zoom allows only 3 adds per person per meeting per day. Before the
+        retry the meeting's registrants are read, and only those not registered yet are sent."""
         results: list[BatchRegistrantResult] = []
         for start in range(0, len(registrants), MAX_BATCH_REGISTRANTS):
             chunk = list(registrants[start : start + MAX_BATCH_REGISTRANTS])
@@ -154,8 +158,25 @@ class ZoomClient:
                 registrants_confirmation_email=confirmation_email,
                 registrants=chunk,
             )
-            data = await self._http.call("batch_registrants", {"meetingId": meeting_id}, body=req.body())
-            results.extend(BatchRegistrantsResponse.model_validate(data).registrants)
+            body = req.body()
+            found: dict[str, BatchRegistrantResult] = {}
+
+            async def registered_already(body: dict[str, Any] = body, found: dict[str, Any] = found) -> Any:
+                waiting = {str(r["email"]).lower() for r in body["registrants"]}
+                async for reg in self.list_registrants(meeting_id):
+                    if reg.email.lower() in waiting and reg.join_url:
+                        found[reg.email.lower()] = BatchRegistrantResult(
+                            email=reg.email, registrant_id=reg.id, join_url=reg.join_url
+                        )
+                body["registrants"] = [r for r in body["registrants"] if str(r["email"]).lower() not in found]
+                return None if body["registrants"] else {"registrants": []}
+
+            data = await self._http.call(
+                "batch_registrants", {"meetingId": meeting_id}, body=body, before_retry=registered_already
+            )
+            made = {r.email.lower(): r for r in BatchRegistrantsResponse.model_validate(data).registrants}
+            made.update(found)
+            results.extend(made[r.email.lower()] for r in chunk if r.email.lower() in made)
         return results
 
     async def list_registrants(

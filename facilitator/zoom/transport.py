@@ -52,6 +52,8 @@ class TokenSource(Protocol):
     def invalidate(self, used: TokenResponse) -> None: ...
 
 
+MAX_PAGES = 1000  # 300 per page: 300,000 items, far past any listing this program makes
+
 RETRYABLE = (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
 
 
@@ -200,18 +202,28 @@ class ZoomTransport:
     async def pages(
         self, name: str, path_params: dict[str, str | int], params: dict[str, str | int], key: str
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every item of a paginated list. Each page repeats the original query (Zoom requires it)."""
+        """Every item of a paginated list. Each page repeats the original query (Zoom requires it).
+
+        Stops, with a warning, on a `next_page_token` already followed, on an empty page that
+        still names a next one, or after `MAX_PAGES`: a broken pager must not loop forever."""
         token = ""
-        while True:
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
             query = dict(params)
             if token:
                 query["next_page_token"] = token
             data = await self.call(name, path_params, params=query)
-            for item in data.get(key) or []:
+            items = data.get(key) or []
+            for item in items:
                 yield item
-            token = data.get("next_page_token") or ""
+            token = str(data.get("next_page_token") or "")
             if not token:
                 return
+            if token in seen or not items:
+                log.warning("%s: next_page_token repeats or the page is empty; stopping the listing", name)
+                return
+            seen.add(token)
+        log.warning("%s: more than %d pages; stopping the listing", name, MAX_PAGES)
 
 
 def _json(raw: bytes) -> Any:

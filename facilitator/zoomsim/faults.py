@@ -7,6 +7,8 @@ Kinds:
 * `"drop"`: the connection is closed without any answer; nothing is carried out.
 * `"lost"`: the request IS carried out, then the connection is closed before the answer: the
   case that makes retrying a create dangerous.
+* `"done_500"`: the request IS carried out, then answered with a 500 (a gateway error after
+  the backend acted): as dangerous to retry as `"lost"`, but the caller hears back at once.
 * `"429"`: a per-second rate-limit answer with Zoom's headers; `Retry-After` cycles through
   seconds, an ISO instant, and absent, the three forms Zoom is seen to use.
 * `"expire_tokens"`: every token issued so far stops working at once (401, code 124).
@@ -26,7 +28,7 @@ from aiohttp import web
 
 from facilitator.zoomsim.http import ZoomHTTPError
 
-FAULT_KINDS = ("500", "503", "slow", "drop", "lost", "429", "expire_tokens")
+FAULT_KINDS = ("500", "503", "slow", "drop", "lost", "done_500", "429", "expire_tokens")
 QPS_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
 
 
@@ -97,6 +99,9 @@ class FaultBoard:
         fault = self._take(request.path)
         if fault is None:
             return await handler(request)
+        if fault.kind == "done_500":
+            await handler(request)  # carried out; the answer says otherwise
+            raise ZoomHTTPError(500, 500, "Internal Server Error")
         if fault.kind in ("500", "503"):
             status = int(fault.kind)
             message = "Internal Server Error" if status == 500 else "Service Unavailable"

@@ -156,6 +156,9 @@ ALL_MESSAGES = [
         {"title": "Student counselling service", "url": "https://wellbeing.example.edu/counselling"},
         {"title": "24/7 crisis line", "url": "https://wellbeing.example.edu/crisis"}]}),
     message(MessageKind.FOCUS_GROUP, STUDENT, {"url": "https://survey.example.edu/sle/focus-group"}),
+    message(MessageKind.LINK_CHANGED, STUDENT, {}),
+    message(MessageKind.CORRECTION, STUDENT, {
+        "group_id": "group-1", "changes": ["your group changed: you are now in Group 1"]}),
     message(MessageKind.ESCALATION, "dr-okafor", {
         "facilitator_id": "dr-okafor", "group_id": "group-4", "slot": 1, "slot_start": iso(SLOTS[1].start),
         "slot_end": iso(SLOTS[1].end), "current_group_id": "group-2"}),

@@ -225,3 +225,28 @@ INSERT INTO opt_outs (session_id, code, at) VALUES (:session_id, :code, :at) ON 
 
 -- name: opted_out
 SELECT 1 FROM opt_outs WHERE session_id = :session_id AND code = :code;
+
+-- issue 10: the writer's lease, plan revisions, reconciling plan edits
+-- name: get_lease
+SELECT scope, holder, command, pid, host, since, heartbeat, expires FROM leases WHERE scope = :scope;
+
+-- name: put_lease
+INSERT INTO leases (scope, holder, command, pid, host, since, heartbeat, expires)
+VALUES (:scope, :holder, :command, :pid, :host, :now, :now, :expires)
+ON CONFLICT (scope) DO UPDATE SET
+    holder = excluded.holder, command = excluded.command, pid = excluded.pid, host = excluded.host,
+    since = excluded.since, heartbeat = excluded.heartbeat, expires = excluded.expires;
+
+-- name: renew_lease
+UPDATE leases SET heartbeat = :now, expires = :expires WHERE scope = :scope AND holder = :holder;
+
+-- name: release_lease
+DELETE FROM leases WHERE scope = :scope AND holder = :holder;
+
+-- name: bump_plan_revision
+UPDATE sessions SET plan_revision = plan_revision + 1 WHERE id = :id RETURNING plan_revision;
+
+-- name: retire_pending
+-- A pending row replaced by a plan edit: cancelled, its key freed for the new version.
+UPDATE outbox SET status = 'cancelled', key = :retired_key, last_error = :reason
+WHERE id = :id AND status = 'pending';
