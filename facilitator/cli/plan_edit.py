@@ -39,7 +39,7 @@ async def reconcile_plan(
     if changes.empty:
         return None
     title = f"The plan of {schedule.session.title} ({sid}) changed since it was started:"
-    console.print(title, style="bold", markup=False)
+    console.print(title, style="bold", markup=False, soft_wrap=True)
     for line in changes.summary():
         console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
     if not apply and not (sys.stdin.isatty() and Confirm.ask("Apply these changes?", console=console)):

@@ -177,7 +177,9 @@ def _describe(
     before = {
         r.recipient_id.lower() if r.audience == Audience.STUDENT.value else r.recipient_id for r in rows
     }
-    after = {s.email.lower() for s in new.students} | {f.id for f in new.facilitators}
+    after = (
+        {s.email.lower() for s in new.students} | {f.id for f in new.facilitators} | {h.id for h in new.hosts}
+    )
     changes.people_added = sorted(after - before)
     changes.people_removed = sorted(before - after)
     if old_start != new.session.start:

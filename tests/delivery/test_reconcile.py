@@ -134,3 +134,23 @@ async def test_a_moved_start_is_refused_without_an_id_and_reconciled_with_one(tm
     assert all("the session now starts" in r.context["changes"][0] for r in corrections.values())
     assert all(r.due >= NOW - timedelta(seconds=1) for r in corrections.values())
     await store.close()
+
+
+async def test_the_host_and_co_directors_are_not_people_removed(tmp_path: Path) -> None:
+    """The host's room cues are rows of their own (recipient `@host`): an edit that removes one
+    student must not list the host as removed, nor cancel the host's cues."""
+    from facilitator.delivery.reconcile import plan_changes
+
+    store, schedule = await started(tmp_path, plan_in(tmp_path / "a"))
+    try:
+        assert schedule.hosts, "the seed plan names the host"
+        edited = build_schedule(plan_in(tmp_path / "b", drop=LEAVING))
+        record = await store.get_session(schedule.session.id)
+        assert record is not None
+        rows = await store.list_messages(schedule.session.id)
+        changes = plan_changes(edited, rows, record.start, NOW, record.plan_revision + 1)
+        assert changes.people_removed == [LEAVING]
+        host_ids = {h.id for h in schedule.hosts}
+        assert not any(r.recipient_id in host_ids for r in changes.cancel)
+    finally:
+        await store.close()
