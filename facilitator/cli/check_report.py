@@ -1,4 +1,8 @@
-"""`facilitator check` as a person reads it: header, timeline, groups, rotation grid, itineraries."""
+"""`facilitator check` as a person reads it: header, timeline, groups, rotation grid, itineraries.
+
+Everything the plan's author wrote (titles, names) goes in as `Text`, never as a markup string:
+"[she/her]" must print as written and "[/i]" must not crash the report.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ def render_check(schedule: Schedule, console: Console) -> None:
         timeline.add_column(col)
     for item in schedule.timeline:
         indent = "  " if item.kind in {"talk", "slot", "transition"} else ""
-        timeline.add_row(_local(item.start, tz), _local(item.end, tz), indent + item.kind, item.title)
+        timeline.add_row(_local(item.start, tz), _local(item.end, tz), indent + item.kind, Text(item.title))
     console.print(timeline)
 
     if schedule.groups:
@@ -44,7 +48,7 @@ def render_check(schedule: Schedule, console: Console) -> None:
         groups.add_column("group")
         groups.add_column("students", justify="right")
         for g in schedule.groups:
-            groups.add_row(g.name, str(len(g.students)))
+            groups.add_row(Text(g.name), str(len(g.students)))
         console.print(groups)
         console.print(_rotation_grid(schedule))
         console.print(_itineraries(schedule))
@@ -68,15 +72,15 @@ def _rotation_grid(schedule: Schedule) -> Group:
     verdict = f"{len(rot.slots)} slots, lower bound {rot.lower_bound}: " + (
         "optimal" if rot.optimal else "above the bound (availability windows bind)"
     )
-    grid = Table(title=f"Rotation ({tz}) — {verdict}", show_edge=False)
+    grid = Table(title=Text(f"Rotation ({tz}) — {verdict}"), show_edge=False)
     grid.add_column("slot", no_wrap=True)
     for g in schedule.groups:
-        grid.add_column(g.name)
+        grid.add_column(Text(g.name))
     for slot in rot.slots:
         cells = []
         for g in schedule.groups:
             who = [v.facilitator for v in slot.visits if v.group == g.id]
-            cells.append(", ".join(who) if who else Text("self-guided", style="dim"))
+            cells.append(Text(", ".join(who)) if who else Text("self-guided", style="dim"))
         grid.add_row(f"{slot.index + 1} {_local(slot.start, tz)}-{_local(slot.end, tz)}", *cells)
     return Group(grid)
 
@@ -93,5 +97,5 @@ def _itineraries(schedule: Schedule) -> Table:
             f"{schedule.group(v.group).name}"
             for slot, v in visits
         ]
-        table.add_row(f"{fac.name} ({fac.id})", fac.timezone, "; ".join(parts) or "no visits")
+        table.add_row(Text(f"{fac.name} ({fac.id})"), fac.timezone, Text("; ".join(parts) or "no visits"))
     return table

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
 from facilitator.app.engine import Engine
 from facilitator.app.simulation import (
@@ -217,7 +218,8 @@ async def _drain(
 
 def _console_cue(console: Console) -> Any:
     def show(msg: Any, rendered: Any) -> None:
-        console.print(f"[cyan]{msg.recipient_id}[/cyan]: {rendered.subject}", highlight=False)
+        # The subject carries the plan's title: printed as text, never read as markup.
+        console.print(Text(msg.recipient_id, style="cyan") + Text(f": {rendered.subject}"), highlight=False)
 
     return show
 

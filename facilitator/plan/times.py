@@ -19,6 +19,11 @@ _ISO = re.compile(
 )
 _RELATIVE = re.compile(r"^(?P<anchor>start|end)?\s*(?:(?P<sign>[+-])\s*(?P<offset>\S+))?$")
 
+MAX_DURATION = timedelta(days=400)
+"""No duration or offset in a plan is longer (follow-ups take weeks); also keeps date maths in range."""
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2200
+"""Local date-times outside these years are typing mistakes, and would overflow date maths."""
+
 DURATION_HELP = "a duration like `25m`, `1h30m` or `PT25M`"
 WHEN_HELP = "a time like `start-1d`, `end+5m`, `+14d` (after the end) or `2026-12-03 13:00`"
 
@@ -28,15 +33,27 @@ def parse_duration(text: str | int) -> timedelta:
     if isinstance(text, bool):
         raise ValueError(f"expected {DURATION_HELP}")
     if isinstance(text, int):
-        return timedelta(minutes=text)
+        return _bounded(text, {"m": text})
     raw = text.strip().replace(" ", "")
+    if len(raw) > 40:
+        raise ValueError(f"{text[:40]!r}... is not {DURATION_HELP}")
     if raw.isdigit():
-        return timedelta(minutes=int(raw))
+        return _bounded(text, {"m": int(raw)})
     match = _COMPACT.match(raw.lower()) if not raw.upper().startswith("P") else _ISO.match(raw)
     if not raw or match is None or not any(match.groupdict().values()):
         raise ValueError(f"{text!r} is not {DURATION_HELP}")
-    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    return _bounded(text, {k: int(v) for k, v in match.groupdict().items() if v})
+
+
+_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def _bounded(text: str | int, parts: dict[str, int]) -> timedelta:
+    """The duration the parts add up to, refused past MAX_DURATION (before timedelta could overflow)."""
+    seconds = sum(_SECONDS[unit] * amount for unit, amount in parts.items())
+    if abs(seconds) > MAX_DURATION.total_seconds():
+        raise ValueError(f"{text!r} is longer than the limit of {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:
@@ -53,9 +70,12 @@ def parse_local_datetime(text: str) -> datetime:
     raw = text.strip().replace("T", " ")
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
         try:
-            return datetime.strptime(raw, fmt)
+            parsed = datetime.strptime(raw, fmt)
         except ValueError:
             continue
+        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+            raise ValueError(f"{text!r}: the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        return parsed
     raise ValueError(f"{text!r} is not a local date-time like `2026-12-03 13:00`")
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from facilitator.plan.files import FileProblem
+from facilitator.plan.loader import plan_text_of
 from facilitator.surveys.rates import format_rates
 from facilitator.web import contributions
 from facilitator.web.auth import check_csrf
@@ -91,11 +93,9 @@ async def sessions_add(request: web.Request) -> web.Response:
     pasted = data.get("plan_text")
     if upload is not None:
         try:
-            text, filename = upload[1].decode("utf-8-sig"), upload[0]
-        except UnicodeDecodeError:
-            return await _sessions_page(
-                request, problems=[f"{upload[0]}:1:1: the file is not UTF-8 text"], status=400
-            )
+            text, filename = plan_text_of(upload[1]), upload[0]
+        except FileProblem as exc:
+            return await _sessions_page(request, problems=[f"{upload[0]}:1:1: the plan {exc}"], status=400)
     elif isinstance(pasted, str) and pasted.strip():
         text, filename = pasted.replace("\r\n", "\n"), "pasted-plan.yaml"
     else:

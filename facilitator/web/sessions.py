@@ -72,12 +72,10 @@ async def add_session(
 
     Problems come back as the same `FILE:LINE:COL: field: message` lines as `facilitator check`.
     """
-    upload_dir = ctx.settings.db_path.resolve().parent / "plans" / "incoming"
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    if roster is not None:
-        (upload_dir / safe_filename(roster[0], "roster.csv")).write_bytes(roster[1])
+    # The roster travels with the upload: the server never opens a path that the plan names.
+    rosters = {safe_filename(roster[0], "roster.csv"): roster[1]} if roster is not None else {}
     try:
-        loaded = load_plan_text(text, file=filename, base_dir=upload_dir)
+        loaded = load_plan_text(text, file=filename, rosters=rosters)
         schedule = build_schedule(loaded, now=ctx.now())
     except PlanError as exc:
         return AddResult(None, [str(p) for p in exc.problems])
@@ -95,10 +93,12 @@ async def add_session(
     plan_path = keep / safe_filename(filename, "plan.yaml")
     plan_path.write_text(text, encoding="utf-8")
     roster_name = loaded.plan.students.roster
-    if roster_name is not None and Path(roster_name).name == roster_name:
-        roster_src = upload_dir / roster_name
-        if roster_src.is_file():
-            (keep / roster_name).write_bytes(roster_src.read_bytes())
+    if roster is not None and roster_name is not None:
+        # Kept where the plan names it, so a restart reloads it from inside this session's folder.
+        target = (keep / roster_name).resolve()
+        if target.is_relative_to(keep.resolve()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(roster[1])
     now = ctx.now()
     await ctx.store.upsert_session(
         SessionRecord(
