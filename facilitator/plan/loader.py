@@ -88,28 +88,41 @@ def load_plan_text(
                 )
             ]
         )
+
+    def at_roster(message: str) -> PlanProblem:
+        pos = source.locate(("students", "roster"))
+        return PlanProblem(file, pos.line, pos.col, "students.roster", message)
+
+    roster_name = _roster_name(data)
+    roster_students: list[Student] = []
+    problems: list[PlanProblem] = []
+    if roster_name is not None:
+        # Read even when the rest of the plan has problems, so they all come in one pass.
+        roster_students, problems = read_roster(roster_name, base_dir, rosters, at_roster)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanError(_problems_from_validation(exc, data, source, file)) from None
+        problems += _problems_from_validation(exc, data, source, file)
+        raise PlanError(_in_order(problems, file)) from None
 
-    loaded = LoadedPlan(plan=plan, students=tuple(plan.students.inline), file=file, source=source, text=text)
-    problems: list[PlanProblem] = []
-    if plan.students.roster is not None:
-        roster_students, roster_problems = read_roster(
-            plan.students.roster,
-            base_dir,
-            rosters,
-            lambda message: loaded.problem(("students", "roster"), message),
-        )
-        problems += roster_problems
-        loaded = LoadedPlan(plan, tuple(plan.students.inline) + tuple(roster_students), file, source, text)
+    students = tuple(plan.students.inline) + tuple(roster_students)
+    loaded = LoadedPlan(plan=plan, students=students, file=file, source=source, text=text)
     # When the roster could not be read, checks that count students would only add noise.
-    students = loaded.students if not problems else None
-    problems += [loaded.problem(path, message) for path, message in checks.cross_checks(plan, students)]
+    counted = loaded.students if not problems else None
+    problems += [loaded.problem(path, message) for path, message in checks.cross_checks(plan, counted)]
     if problems:
-        raise PlanError(sorted(problems, key=lambda p: (p.file != file, p.line, p.col)))
+        raise PlanError(_in_order(problems, file), loaded=loaded)
     return loaded
+
+
+def _roster_name(data: dict[str, Any]) -> str | None:
+    students = data.get("students")
+    roster = students.get("roster") if isinstance(students, dict) else None
+    return roster if isinstance(roster, str) else None
+
+
+def _in_order(problems: list[PlanProblem], file: str) -> list[PlanProblem]:
+    return sorted(problems, key=lambda p: (p.file != file, p.line, p.col))
 
 
 def _problems_from_validation(

@@ -13,7 +13,15 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from facilitator.plan.times import When, format_duration, parse_duration, parse_local_datetime
 from facilitator.plan.zones import check_zone
@@ -228,11 +236,20 @@ class BreakoutPhase(Strict):
                 "say which visits you want with exactly one of `visits_per_group: 1`, "
                 "`rotation: full` or `pairs: [...]`"
             )
-        if isinstance(self.groups, int) and not 1 <= self.groups <= 100:
-            raise ValueError("`groups` must be between 1 and 100 (Zoom allows at most 100 breakout rooms)")
-        if isinstance(self.groups, list) and len(set(self.groups)) != len(self.groups):
-            raise ValueError("group names must be different from each other")
         return self
+
+    @field_validator("groups")
+    @classmethod
+    def _some_groups(cls, groups: int | list[str]) -> int | list[str]:
+        if isinstance(groups, int) and not 1 <= groups <= 100:
+            raise ValueError("`groups` must be between 1 and 100 (Zoom allows at most 100 breakout rooms)")
+        if isinstance(groups, list) and not groups:
+            raise ValueError("`groups` needs at least one group: a number like `6`, or a list of names")
+        if isinstance(groups, list) and not all(name.strip() for name in groups):
+            raise ValueError("group names must not be empty")
+        if isinstance(groups, list) and len(set(groups)) != len(groups):
+            raise ValueError("group names must be different from each other")
+        return groups
 
     @property
     def group_names(self) -> list[str]:

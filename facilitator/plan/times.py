@@ -79,6 +79,19 @@ def parse_local_datetime(text: str) -> datetime:
     raise ValueError(f"{text!r} is not a local date-time like `2026-12-03 13:00`")
 
 
+def skipped_by_dst(local: datetime, tz: ZoneInfo) -> bool:
+    """True when the naive wall-clock `local` does not exist in `tz` (inside a spring-forward gap)."""
+    round_trip = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return round_trip != local
+
+
+def gap_message(local: datetime, tz: ZoneInfo) -> str:
+    return (
+        f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it for daylight saving); "
+        "pick a time outside that hour"
+    )
+
+
 @dataclass(frozen=True)
 class When:
     """A moment named relative to the session (`start`/`end` plus an offset) or absolutely (local)."""
@@ -129,7 +142,12 @@ def shift(moment: datetime, offset: timedelta, tz: ZoneInfo) -> datetime:
     magnitude = abs(offset)
     days = timedelta(days=magnitude.days)
     rest = magnitude - days
-    local = moment.astimezone(tz).replace(tzinfo=None) + sign * days
-    # Re-attach the zone on the wall clock; fold=0 picks the first of an ambiguous hour.
-    moved = local.replace(tzinfo=tz).astimezone(UTC)
+    if not days:
+        # No calendar step: stay on the instant. (A round trip through the wall clock would
+        # lose `fold` and move a time in the repeated hour of a DST fall-back one hour early.)
+        return moment.astimezone(UTC) + sign * rest
+    local = moment.astimezone(tz)
+    wall = local.replace(tzinfo=None) + sign * days
+    # Re-attach the zone on the wall clock, on the same side of a repeated hour as the anchor.
+    moved = wall.replace(tzinfo=tz, fold=local.fold).astimezone(UTC)
     return moved + sign * rest

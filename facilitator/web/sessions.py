@@ -15,7 +15,7 @@ from aiohttp import web
 
 from facilitator.plan.errors import PlanError
 from facilitator.plan.loader import LoadedPlan, load_plan_text
-from facilitator.schedule.build import build_schedule
+from facilitator.schedule.build import build_schedule, load_and_build
 from facilitator.schedule.model import Schedule
 from facilitator.store.base import SessionRecord
 from facilitator.web.context import SessionEntry, WebContext
@@ -75,8 +75,9 @@ async def add_session(
     # The roster travels with the upload: the server never opens a path that the plan names.
     rosters = {safe_filename(roster[0], "roster.csv"): roster[1]} if roster is not None else {}
     try:
-        loaded = load_plan_text(text, file=filename, rosters=rosters)
-        schedule = build_schedule(loaded, now=ctx.now())
+        loaded, schedule = load_and_build(
+            lambda: load_plan_text(text, file=filename, rosters=rosters), now=ctx.now()
+        )
     except PlanError as exc:
         return AddResult(None, [str(p) for p in exc.problems])
     sid = schedule.session.id
