@@ -110,7 +110,11 @@ class When:
             if match["sign"]:
                 try:
                     offset = parse_duration(match["offset"])
-                except ValueError:
+                except ValueError as exc:
+                    if "limit" in str(exc):
+                        raise ValueError(
+                            f"{text!r}: offsets are limited to {MAX_DURATION.days} days"
+                        ) from None
                     raise ValueError(f"{text!r} is not {WHEN_HELP}") from None
                 if match["sign"] == "-":
                     offset = -offset
