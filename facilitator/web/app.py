@@ -19,7 +19,7 @@ from aiohttp import web
 
 from facilitator.web import api, board, director, exports, facilitator_page, login, surveys, zoom_route
 from facilitator.web.access_log import PrivateAccessLogger
-from facilitator.web.auth import LoginThrottle
+from facilitator.web.clients import SignInThrottle
 from facilitator.web.common import CTX, POST_LIMITER, THROTTLE, USED_LOGIN, VERIFIED, VerifiedLinks
 from facilitator.web.context import WebContext, clock_rate
 from facilitator.web.hub import CLOCK_TOPIC
@@ -86,7 +86,7 @@ def create_app(ctx: WebContext) -> web.Application:
         ],
     )
     app[CTX] = ctx
-    app[THROTTLE] = LoginThrottle()
+    app[THROTTLE] = SignInThrottle()
     app[POST_LIMITER] = SlidingWindowLimiter(ctx.now)
     app[USED_LOGIN] = set()
     app[VERIFIED] = VerifiedLinks()

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from facilitator.links import LinkError
-from facilitator.web.auth import LoginThrottle
+from facilitator.web.clients import SignInThrottle
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.web.ratelimit import SlidingWindowLimiter
 
 CTX = web.AppKey("ctx", WebContext)
-THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+THROTTLE = web.AppKey("login_throttle", SignInThrottle)
 POST_LIMITER = web.AppKey("post_limiter", SlidingWindowLimiter)
 USED_LOGIN = web.AppKey("used_login_nonces", set)
 

@@ -1,8 +1,8 @@
 """Director sign-in: a password (checked against the configured hash) or the one-time link the CLI prints.
 
-Failures are slowed down process-wide (see auth.LoginThrottle). The one-time link carries the
-nonce of this process only, and works once: a link printed by an earlier run, or used already,
-is refused.
+Failures are slowed down per client (clients.SignInThrottle), so nobody can lock the director
+out. The one-time link carries the nonce of this process only, and works once: a link printed
+by an earlier run, or used already, is refused.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -25,6 +26,7 @@ from facilitator.web.auth import (
     set_session_cookie,
     verify_password,
 )
+from facilitator.web.clients import client_key
 from facilitator.web.common import THROTTLE, USED_LOGIN, ctx_of
 from facilitator.web.context import WebContext
 
@@ -51,7 +53,7 @@ def require_director(request: web.Request) -> Director:
             reason="Sign in, or send Authorization: Bearer <token>.", headers={"WWW-Authenticate": "Bearer"}
         )
     target = request.path_qs if request.method == "GET" else "/"
-    raise web.HTTPSeeOther(f"/login?next={target}")
+    raise web.HTTPSeeOther(f"/login?{urlencode({'next': target})}")
 
 
 async def require_form(request: web.Request) -> tuple[Director, dict[str, str]]:
@@ -99,8 +101,8 @@ async def login_submit(request: web.Request) -> web.Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not isinstance(submitted, str) or not cookie or not secrets.compare_digest(submitted, cookie):
         raise web.HTTPForbidden(reason="The form was missing its security token; reload the page and retry.")
-    throttle = request.app[THROTTLE]
-    wait = throttle.retry_after()
+    throttle, client = request.app[THROTTLE], client_key(request)
+    wait = throttle.retry_after(client)
     if wait > 0:
         raise web.HTTPTooManyRequests(
             reason=f"Too many failed sign-ins: try again in {int(wait) + 1} seconds, or use the sign-in link "
@@ -114,9 +116,9 @@ async def login_submit(request: web.Request) -> web.Response:
         or not isinstance(password, str)
         or not verify_password(password, stored.get_secret_value())
     ):
-        throttle.failed()
+        throttle.failed(client)
         return _login_page(request, "That password is not right.", status=401)
-    throttle.succeeded()
+    throttle.succeeded(client)
     await ctx.store.audit(None, "director", "login", "password", ctx.now())
     response = web.Response(status=303, headers={"Location": safe_next(str(data.get("next") or "/"))})
     set_session_cookie(response, ctx.settings, ctx.now())
