@@ -17,10 +17,11 @@ from facilitator.links import Audience
 from facilitator.schedule.model import Group
 from facilitator.web import contributions
 from facilitator.web.auth import derive_key
-from facilitator.web.common import POST_LIMITER, ctx_of, session_or_404, verify_link
+from facilitator.web.common import POST_LIMITER, ctx_of, row_id, session_or_404, verify_link
 from facilitator.web.context import SessionEntry
 from facilitator.web.hub import room_topic
 from facilitator.web.sse import stream
+from facilitator.zoom import bounded_json
 
 VOTER_COOKIE = "board_voter"
 
@@ -121,9 +122,10 @@ async def board_post(request: web.Request) -> web.StreamResponse:
     raw: Any
     if request.content_type == "application/json":
         try:
-            raw = (await request.json()).get("body")
-        except (ValueError, AttributeError):
-            raw = None
+            data = bounded_json.loads(await request.read())
+        except bounded_json.BadJson:
+            data = None
+        raw = data.get("body") if isinstance(data, dict) else None
     else:
         raw = (await request.post()).get("body")
     try:
@@ -158,10 +160,7 @@ async def board_post(request: web.Request) -> web.StreamResponse:
 async def board_vote(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     entry, group = _room(request)
-    try:
-        cid = int(request.match_info["cid"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    cid = row_id(request, "cid")
     voter, new = _voter(request)
     updated = await contributions.vote(ctx, entry, group.id, cid, voter, derive_key(ctx.settings, "vote"))
     if updated is None:

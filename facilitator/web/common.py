@@ -58,6 +58,17 @@ def verify_link(request: web.Request, audience: str) -> dict[str, Any]:
         raise web.HTTPForbidden() from None
 
 
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(request: web.Request, name: str) -> int:
+    """The database id in the path parameter `name`; 404 unless it is one SQLite can hold."""
+    text = request.match_info[name]
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or not 0 < int(text) <= MAX_ROW_ID:
+        raise web.HTTPNotFound(reason="There is no such item.")
+    return int(text)
+
+
 def session_or_404(ctx: WebContext, session_id: str) -> SessionEntry:
     entry = ctx.sessions.get(session_id)
     if entry is None:

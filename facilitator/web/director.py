@@ -17,7 +17,7 @@ from facilitator.plan.loader import plan_text_of
 from facilitator.surveys.rates import format_rates
 from facilitator.web import contributions
 from facilitator.web.auth import check_csrf
-from facilitator.web.common import ctx_of, day_hhmm
+from facilitator.web.common import ctx_of, day_hhmm, row_id
 from facilitator.web.context import SessionEntry, WebContext, clock_rate
 from facilitator.web.hub import session_topic
 from facilitator.web.links import session_links
@@ -181,10 +181,7 @@ async def message_action(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     await require_form(request)
     entry = await entry_or_404(ctx, request.match_info["sid"])
-    try:
-        mid = int(request.match_info["mid"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    mid = row_id(request, "mid")
     message = await ctx.store.get_message(mid)
     if message is None or message.session_id != entry.id:
         raise web.HTTPNotFound(reason="There is no such message in this session.")
@@ -204,10 +201,7 @@ async def moderation_action(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     await require_form(request)
     entry = await entry_or_404(ctx, request.match_info["sid"])
-    try:
-        cid = int(request.match_info["cid"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    cid = row_id(request, "cid")
     hidden = request.match_info["action"] == "hide"
     if not await contributions.moderate(ctx, entry, cid, hidden):
         raise web.HTTPNotFound(reason="There is no such contribution in this session.")

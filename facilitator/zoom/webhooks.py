@@ -27,6 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from facilitator.clock import Clock
+from facilitator.zoom import bounded_json
 from facilitator.zoom.events import URL_VALIDATION, EventFormatError, ZoomEvent, parse_event
 
 log = logging.getLogger(__name__)
@@ -148,9 +149,9 @@ class WebhookEndpoint:
             log.warning("zoom webhook rejected: %s (%d bytes)", exc, len(raw))
             return web.json_response({"error": "unauthorized", "reason": str(exc)}, status=401)
         try:
-            envelope: Any = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _bad_request("body is not valid JSON")
+            envelope: Any = bounded_json.loads(raw)
+        except bounded_json.BadJson as exc:
+            return _bad_request(str(exc))
         if not isinstance(envelope, dict):
             return _bad_request("body is not a JSON object")
         if envelope.get("event") == URL_VALIDATION:
@@ -163,7 +164,7 @@ class WebhookEndpoint:
         try:
             event = parse_event(envelope)
         except EventFormatError as exc:
-            return _bad_request(f"malformed {envelope.get('event')!r} event: {exc}")
+            return _bad_request(f"malformed {str(envelope.get('event'))[:80]!r} event: {exc}")
         if event is None:
             log.debug("zoom webhook: ignored event %r", str(envelope.get("event"))[:80])
             return web.json_response({"status": "ignored"})

@@ -110,3 +110,119 @@ async def test_streamed_bodies_over_the_limit_are_413(web_app: Web) -> None:
     )
     assert resp.status == 413
     assert await web_app.store.list_contributions(web_app.schedule.session.id, include_hidden=True) == []
+
+
+async def _signed(w: Web, body: bytes) -> tuple[int, str]:
+    from facilitator.zoom.webhooks import sign
+    from tests.web.conftest import ZOOM_SECRET
+
+    ts = str(int(w.clock.now().timestamp()))
+    resp = await w.client.post(
+        "/zoom/webhook",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "x-zm-request-timestamp": ts,
+            "x-zm-signature": sign(ZOOM_SECRET, ts, body),
+        },
+    )
+    return resp.status, await resp.text()
+
+
+def _event(event_ts: str, meeting_id: str = '"85012345678"') -> bytes:
+    return (
+        '{"event": "meeting.participant_joined", "event_ts": '
+        + event_ts
+        + ', "payload": {"account_id": "a", '
+        '"object": {"id": ' + meeting_id + ', "uuid": "u", "participant": {"user_id": "1", "user_name": "N", '
+        '"email": "x@example.edu", "join_time": "2027-01-14T19:00:00Z"}}}}'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"event": "x", "payload": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5000 + b"}",
+        _event("1e20"),
+        _event("1e400"),
+        _event("NaN"),
+        _event("-Infinity"),
+        _event("1" * 5000),
+        _event("1700000000000", meeting_id="NaN"),
+        _event("1700000000000", meeting_id="1e999"),
+        _event("1700000000000", meeting_id="9" * 400),
+        b"\xff\xfe not utf-8",
+    ],
+    ids=[
+        "deep-list",
+        "deep-object",
+        "ts-1e20",
+        "ts-inf",
+        "ts-nan",
+        "ts-minus-inf",
+        "ts-5000-digits",
+        "id-nan",
+        "id-inf",
+        "id-400-digits",
+        "not-utf8",
+    ],
+)
+async def test_signed_hostile_webhook_bodies_get_400_not_500(web_app: Web, body: bytes) -> None:
+    status, text = await _signed(web_app, body)
+    assert status == 400, text[:300]
+
+
+@pytest.mark.parametrize("mid", ["9223372036854775808", "99999999999999999999999", "0"])
+async def test_out_of_range_ids_on_retry_and_moderation_routes_are_404(web_app: Web, mid: str) -> None:
+    await web_app.login()
+    sid = web_app.schedule.session.id
+    csrf = await web_app.csrf()
+    c = web_app.client
+    for path in (
+        f"/sessions/{sid}/messages/{mid}/retry",
+        f"/sessions/{sid}/contributions/{mid}/hide",
+    ):
+        resp = await c.post(path, data={"csrf": csrf}, allow_redirects=False)
+        assert resp.status == 404, (path, resp.status)
+    for path in (
+        f"/api/sessions/{sid}/messages/{mid}/cancel",
+        f"/api/sessions/{sid}/contributions/{mid}/show",
+    ):
+        resp = await c.post(path, headers={"X-CSRF-Token": csrf})
+        assert resp.status == 404, (path, resp.status)
+    vote = await c.post(f"{web_app.board_path('group-1')}/vote/{mid}", headers={"Accept": "application/json"})
+    assert vote.status == 404
+
+
+async def test_board_json_posts_that_nest_deeply_are_400(web_app: Web) -> None:
+    resp = await web_app.client.post(
+        web_app.board_path("group-1"),
+        data=b'{"body": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    assert resp.status == 400
+
+
+async def test_seeded_fuzz_of_signed_webhook_bodies_never_500(web_app: Web) -> None:
+    """Mutated signed deliveries (bytes flipped, cut, repeated, numbers swapped) answer 2xx or 4xx."""
+    import random
+
+    rng = random.Random(11)
+    good = _event(str(int(web_app.clock.now().timestamp() * 1000)))
+    swaps = [b"1e308", b"-1", b"NaN", b"[]", b"{}", b"null", b"true", b'"x"', b"9" * 40, b"[" * 40]
+    for _ in range(150):
+        body = bytearray(good)
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(body))
+            choice = rng.randrange(4)
+            if choice == 0:
+                body[i] = rng.randrange(256)
+            elif choice == 1:
+                del body[i:]
+            elif choice == 2:
+                body[i:i] = body[i : i + rng.randint(1, 30)]
+            else:
+                body[i : i + rng.randint(1, 8)] = rng.choice(swaps)
+        status, text = await _signed(web_app, bytes(body))
+        assert status < 500, (bytes(body)[:300], text[:300])
