@@ -33,7 +33,7 @@ from facilitator.app.simulation import (
 from facilitator.cli.common import bind
 from facilitator.cli.progress import RunProgress, summary_tables
 from facilitator.clock import Clock, ScaledClock, SystemClock
-from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
+from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets, write_private
 from facilitator.delivery.outbox import start_session
 from facilitator.plan.loader import LoadedPlan
 from facilitator.schedule.model import Schedule
@@ -148,7 +148,7 @@ async def _run(
         links = session_links(engine.web, schedule.session.id)
         _print_links(console, links)
         if options.links_json:
-            options.links_json.write_text(json.dumps(links, indent=2) + "\n", encoding="utf-8")
+            write_private(options.links_json, (json.dumps(links, indent=2) + "\n").encode())
         if services is not None and handle.meeting is not None:
             forget = forgotten_move(schedule)
             simulation = LiveSimulation(

@@ -17,7 +17,7 @@ from rich.console import Console
 from facilitator.app.engine import Engine
 from facilitator.cli.common import bind
 from facilitator.clock import SystemClock
-from facilitator.config import load_settings, secret_problems
+from facilitator.config import load_settings, secret_problems, write_private
 from facilitator.store.sqlite import SqliteStore
 from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links
@@ -68,7 +68,7 @@ async def serve(
                 if len(every) == 1
                 else {"director": login_url(engine.web), "sessions": every}
             )
-            links_json.write_text(json.dumps(only, indent=2) + "\n", encoding="utf-8")
+            write_private(links_json, (json.dumps(only, indent=2) + "\n").encode())
         console.print(f"serving {len(resumed)} session(s) on {settings.public_url}; Ctrl-C stops")
         await asyncio.Event().wait()
         return 0

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from facilitator.config import private_folder, write_private
 from facilitator.plan.errors import PlanError
 from facilitator.plan.loader import LoadedPlan, load_plan_text
 from facilitator.schedule.build import build_schedule, load_and_build
@@ -89,17 +90,16 @@ async def add_session(
                 "or the start time to add another"
             ],
         )
-    keep = ctx.settings.db_path.resolve().parent / "plans" / sid
-    keep.mkdir(parents=True, exist_ok=True)
+    keep = private_folder(ctx.settings.db_path.resolve().parent / "plans" / sid)
     plan_path = keep / safe_filename(filename, "plan.yaml")
-    plan_path.write_text(text, encoding="utf-8")
+    write_private(plan_path, text.encode("utf-8"))
     roster_name = loaded.plan.students.roster
     if roster is not None and roster_name is not None:
         # Kept where the plan names it, so a restart reloads it from inside this session's folder.
         target = (keep / roster_name).resolve()
         if target.is_relative_to(keep.resolve()):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(roster[1])
+            private_folder(target.parent)
+            write_private(target, roster[1])
     now = ctx.now()
     await ctx.store.upsert_session(
         SessionRecord(
