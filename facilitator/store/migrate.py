@@ -41,7 +41,8 @@ def migrate(conn: sqlite3.Connection, available: tuple[Migration, ...] | None = 
     for step in steps:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if current_version(conn) >= step.version:
+            done = conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (step.version,)).fetchone()
+            if done is not None:
                 conn.execute("ROLLBACK")
                 continue
             for statement in step.statements:

@@ -6,6 +6,7 @@ the Python side to "run query X with these parameters" (the way procrastinate do
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -76,7 +77,8 @@ def queries() -> dict[str, str]:
 
 @cache
 def migrations() -> tuple[Migration, ...]:
-    """Every migration file, in version order; versions must run 1, 2, 3, ... without gaps."""
+    """Every migration file, in version order; versions are unique (gaps allowed: each branch of
+    development reserves its own range, so 0020 may land before 0010)."""
     found: list[Migration] = []
     for entry in _sql_dir().joinpath("migrations").iterdir():
         match = _MIGRATION.match(entry.name)
@@ -85,7 +87,7 @@ def migrations() -> tuple[Migration, ...]:
         text = entry.read_text(encoding="utf-8")
         found.append(Migration(int(match.group(1)), match.group(2), tuple(split_statements(text))))
     found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise ValueError(f"migration versions must be 1..n without gaps; found {migration.version}")
+    for before, migration in itertools.pairwise(found):
+        if migration.version == before.version:
+            raise ValueError(f"migration version {migration.version} is used twice")
     return tuple(found)

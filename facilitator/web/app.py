@@ -20,7 +20,15 @@ from aiohttp import web
 from facilitator.web import api, board, director, exports, facilitator_page, login, surveys, zoom_route
 from facilitator.web.access_log import PrivateAccessLogger
 from facilitator.web.clients import SignInThrottle
-from facilitator.web.common import CTX, POST_LIMITER, THROTTLE, USED_LOGIN, VERIFIED, VerifiedLinks
+from facilitator.web.common import (
+    CTX,
+    POST_LIMITER,
+    REVOKED,
+    THROTTLE,
+    USED_LOGIN,
+    VERIFIED,
+    VerifiedLinks,
+)
 from facilitator.web.context import WebContext, clock_rate
 from facilitator.web.hub import CLOCK_TOPIC
 from facilitator.web.middleware import body_limit, error_pages, security_headers
@@ -72,6 +80,12 @@ async def _keepalive(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
 
 
+async def _load_revoked(app: web.Application) -> None:
+    """Director sessions ended by logout stay ended across a restart."""
+    ctx = app[CTX]
+    app[REVOKED].update(await ctx.store.revoked_director_sessions(ctx.now()))
+
+
 async def _end_streams(app: web.Application) -> None:
     app[CTX].hub.close()
 
@@ -89,6 +103,8 @@ def create_app(ctx: WebContext) -> web.Application:
     app[THROTTLE] = SignInThrottle()
     app[POST_LIMITER] = SlidingWindowLimiter(ctx.now)
     app[USED_LOGIN] = set()
+    app[REVOKED] = set()
+    app.on_startup.append(_load_revoked)
     app[VERIFIED] = VerifiedLinks()
     env = aiohttp_jinja2.setup(
         app,

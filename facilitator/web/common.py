@@ -17,6 +17,8 @@ CTX = web.AppKey("ctx", WebContext)
 THROTTLE = web.AppKey("login_throttle", SignInThrottle)
 POST_LIMITER = web.AppKey("post_limiter", SlidingWindowLimiter)
 USED_LOGIN = web.AppKey("used_login_nonces", set)
+REVOKED = web.AppKey("revoked_director_sessions", set)
+"""Session ids of director cookies ended by logout (loaded from the database at start)."""
 
 
 def ctx_of(request: web.Request) -> WebContext:

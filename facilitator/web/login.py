@@ -7,6 +7,7 @@ by an earlier run, or used already, is refused.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -19,6 +20,7 @@ from facilitator.links import Audience, LinkError
 from facilitator.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    SESSION_LIFETIME,
     Director,
     authenticate,
     check_csrf,
@@ -27,7 +29,7 @@ from facilitator.web.auth import (
     verify_password,
 )
 from facilitator.web.clients import client_key
-from facilitator.web.common import THROTTLE, USED_LOGIN, ctx_of
+from facilitator.web.common import REVOKED, THROTTLE, USED_LOGIN, ctx_of
 from facilitator.web.context import WebContext
 
 LOGIN_LINK_LIFETIME = timedelta(days=2)
@@ -42,11 +44,16 @@ def login_url(ctx: WebContext, next_path: str = "/") -> str:
     return ctx.signer.url(f"/login/{token}{suffix}")
 
 
+def login_nonce_hash(nonce: str) -> str:
+    """What the database keeps of a `director-link` nonce: its SHA-256, never the nonce itself."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
 def require_director(request: web.Request) -> Director:
     """The signed-in director, or a redirect to sign in (401 JSON under /api/)."""
     ctx = ctx_of(request)
     director = authenticate(request, ctx.settings, ctx.now())
-    if director is not None:
+    if director is not None and not (director.via_cookie and director.sid in request.app[REVOKED]):
         return director
     if request.path.startswith("/api/"):
         raise web.HTTPUnauthorized(
@@ -133,7 +140,9 @@ async def login_link(request: web.Request) -> web.Response:
         raise web.HTTPForbidden() from None
     nonce = str(claims.get("nonce"))
     used = request.app[USED_LOGIN]
-    if not secrets.compare_digest(nonce, ctx.login_nonce) or nonce in used:
+    this_run = secrets.compare_digest(nonce, ctx.login_nonce) and nonce not in used
+    # Else a link from `facilitator director-link`: its nonce's hash is in the database, once.
+    if not this_run and not await ctx.store.use_login_link(login_nonce_hash(nonce), ctx.now()):
         raise web.HTTPForbidden(
             reason="This sign-in link was already used or belongs to an earlier run. "
             "Use the password, or restart the server for a new link."
@@ -146,7 +155,12 @@ async def login_link(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    await require_form(request)
+    director, _ = await require_form(request)
+    if director.via_cookie:
+        # Server-side: a copy of the cookie (another tab, a stolen one) stops working too.
+        ctx = ctx_of(request)
+        request.app[REVOKED].add(director.sid)
+        await ctx.store.revoke_director_session(director.sid, ctx.now() + SESSION_LIFETIME)
     response = web.Response(status=303, headers={"Location": "/login"})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

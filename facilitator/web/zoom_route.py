@@ -69,5 +69,5 @@ def mount(app: web.Application, ctx: WebContext) -> bool:
     async def on_event(event: ZoomEvent) -> None:
         await dispatch(ctx, event)
 
-    add_webhook_route(app, verifier, on_event)
+    add_webhook_route(app, verifier, on_event, remember=ctx.store.remember_webhook_signature)
     return True

@@ -50,7 +50,7 @@ async def test_second_open_changes_nothing(tmp_path: Path) -> None:
     conn = connect(tmp_path / "x.db")
     try:
         assert migrate(conn) == []
-        assert current_version(conn) == len(migrations())
+        assert current_version(conn) == migrations()[-1].version
         assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(migrations())
     finally:
         conn.close()
@@ -126,3 +126,19 @@ def test_named_queries_must_be_single_and_unique() -> None:
         parse_queries("-- name: a\nSELECT 1; SELECT 2;")
     with pytest.raises(ValueError, match="defined twice"):
         parse_queries("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;")
+
+
+def test_versions_may_have_gaps_and_a_lower_one_landing_later_is_applied(tmp_path: Path) -> None:
+    """Branches reserve version ranges, so 0020 can be applied before 0010 is merged."""
+    from facilitator.store.sqlfiles import Migration
+
+    first = (Migration(1, "one", ("CREATE TABLE a (x)",)), Migration(20, "twenty", ("CREATE TABLE c (x)",)))
+    later = (first[0], Migration(10, "ten", ("CREATE TABLE b (x)",)), first[1])
+    conn = sqlite3.connect(tmp_path / "gaps.db", isolation_level=None)
+    try:
+        assert migrate(conn, first) == [1, 20]
+        assert migrate(conn, later) == [10]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"a", "b", "c"} <= tables
+    finally:
+        conn.close()

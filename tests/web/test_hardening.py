@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -226,3 +227,119 @@ async def test_seeded_fuzz_of_signed_webhook_bodies_never_500(web_app: Web) -> N
                 body[i : i + rng.randint(1, 8)] = rng.choice(swaps)
         status, text = await _signed(web_app, bytes(body))
         assert status < 500, (bytes(body)[:300], text[:300])
+
+
+async def test_webhook_replay_is_refused_after_a_restart(make_web: Any) -> None:
+    first = await make_web()
+    body = _event(str(int(first.clock.now().timestamp() * 1000)))
+    from facilitator.zoom.webhooks import sign
+    from tests.web.conftest import ZOOM_SECRET
+
+    ts = str(int(first.clock.now().timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "x-zm-request-timestamp": ts,
+        "x-zm-signature": sign(ZOOM_SECRET, ts, body),
+    }
+    assert (await first.client.post("/zoom/webhook", data=body, headers=headers)).status == 200
+    restarted = await make_web()  # a new process on the same database: in-memory state is gone
+    replay = await restarted.client.post("/zoom/webhook", data=body, headers=headers)
+    assert replay.status == 401 and "replay" in await replay.text()
+    # the memory is bounded by its window: rows older than the skew window are dropped
+    restarted.clock.advance(timedelta(hours=1))
+    fresh_ts = str(int(restarted.clock.now().timestamp()))
+    other = _event(str(int(restarted.clock.now().timestamp() * 1000)))
+    headers = {
+        **headers,
+        "x-zm-request-timestamp": fresh_ts,
+        "x-zm-signature": sign(ZOOM_SECRET, fresh_ts, other),
+    }
+    assert (await restarted.client.post("/zoom/webhook", data=other, headers=headers)).status == 200
+    rows = restarted.store._conn.execute("SELECT count(*) FROM zoom_webhook_seen").fetchone()[0]
+    assert rows == 1
+
+
+async def test_logout_revokes_the_session_cookie_everywhere_and_after_restart(make_web: Any) -> None:
+    w = await make_web()
+    await w.login()
+    cookie = w.client.session.cookie_jar.filter_cookies(w.client.make_url("/"))["facilitator_director"].value
+    csrf = await w.csrf("/sessions")
+    out = await w.client.post("/logout", data={"csrf": csrf}, allow_redirects=False)
+    assert out.status == 303
+    stolen = {"Cookie": f"facilitator_director={cookie}"}
+    again = await w.client.get("/sessions", headers=stolen, allow_redirects=False)
+    assert again.status == 303 and again.headers["Location"].startswith("/login")
+    api = await w.client.get("/api/sessions", headers=stolen)
+    assert api.status == 401
+    restarted = await make_web()
+    after = await restarted.client.get("/api/sessions", headers=stolen)
+    assert after.status == 401
+
+
+def test_director_link_command_prints_a_link_that_works_once(tmp_path: Any) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from tests.web.conftest import SECRET
+
+    db = tmp_path / "facilitator.db"
+    env = {
+        **os.environ,
+        "FACILITATOR_DB_PATH": str(db),
+        "FACILITATOR_SECRET_KEY": SECRET,
+        "FACILITATOR_SURVEY_SECRET": "s" * 40,
+        "FACILITATOR_PUBLIC_URL": "http://127.0.0.1:8080",
+    }
+    missing = subprocess.run(
+        [sys.executable, "-m", "facilitator", "director-link"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "no database" in missing.stderr and "Traceback" not in missing.stderr
+    from facilitator.store.sqlite_base import connect
+
+    connect(db).close()
+    made = subprocess.run(
+        [sys.executable, "-m", "facilitator", "director-link"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    link = made.stdout.strip()
+    assert link.startswith("http://127.0.0.1:8080/login/")
+    nonce_rows = connect(db).execute("SELECT nonce_hash FROM director_login_links").fetchall()
+    assert len(nonce_rows) == 1 and nonce_rows[0][0] not in link  # only a hash is stored
+    asyncio.run(_use_link_twice(tmp_path, link.removeprefix("http://127.0.0.1:8080")))
+
+
+async def _use_link_twice(tmp_path: Any, path: str) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from facilitator.clock import SystemClock
+    from facilitator.links import LinkSigner
+    from facilitator.store.sqlite import SqliteStore
+    from facilitator.web.app import create_app
+    from facilitator.web.context import WebContext
+    from tests.web.conftest import SECRET, make_settings
+
+    settings = make_settings(tmp_path)
+    store = await SqliteStore.open(settings.db_path)
+    ctx = WebContext(
+        settings=settings, store=store, clock=SystemClock(), signer=LinkSigner(SECRET, "http://x")
+    )
+    client = TestClient(TestServer(create_app(ctx)))
+    await client.start_server()
+    try:
+        first = await client.get(path, allow_redirects=False)
+        assert first.status == 303 and "facilitator_director" in first.cookies
+        second = await client.get(path, allow_redirects=False)
+        assert second.status == 403
+    finally:
+        await client.close()
+        await store.close()

@@ -190,3 +190,29 @@ SELECT
 
 -- name: get_contribution_exists
 SELECT 1 FROM contributions WHERE id = :id;
+
+-- Issue 11: webhook replay memory, revoked director sessions, one-time sign-in links.
+
+-- name: forget_webhook_signatures
+DELETE FROM zoom_webhook_seen WHERE request_ts < :horizon;
+
+-- name: remember_webhook_signature
+INSERT INTO zoom_webhook_seen (signature, request_ts) VALUES (:signature, :request_ts)
+ON CONFLICT DO NOTHING;
+
+-- name: revoke_director_session
+INSERT INTO director_sessions_revoked (sid, expires) VALUES (:sid, :expires)
+ON CONFLICT DO NOTHING;
+
+-- name: forget_revoked_sessions
+DELETE FROM director_sessions_revoked WHERE expires < :now;
+
+-- name: revoked_director_sessions
+SELECT sid FROM director_sessions_revoked WHERE expires >= :now;
+
+-- name: add_login_link
+INSERT INTO director_login_links (nonce_hash, expires) VALUES (:nonce_hash, :expires);
+
+-- name: use_login_link
+UPDATE director_login_links SET used_at = :now
+WHERE nonce_hash = :nonce_hash AND used_at IS NULL AND expires >= :now;
