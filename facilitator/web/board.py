@@ -24,6 +24,8 @@ from facilitator.web.sse import stream
 from facilitator.zoom import bounded_json
 
 VOTER_COOKIE = "board_voter"
+VOTES_PER_POST = 10
+"""Votes per minute per board link are this many times the plan's `posts_per_minute`."""
 
 
 def _room(request: web.Request) -> tuple[SessionEntry, Group]:
@@ -106,11 +108,11 @@ async def board_page(request: web.Request) -> web.Response:
     return await _render(request, entry, group, notice=notice)
 
 
-def _too_many(request: web.Request, retry_after: float) -> web.HTTPTooManyRequests:
+def _too_many(request: web.Request, retry_after: float, action: str = "post") -> web.HTTPTooManyRequests:
     seconds = int(retry_after + 0.999)
     return web.HTTPTooManyRequests(
-        reason=f"This room's board is busy: please wait {seconds} seconds and post again. Nothing was lost "
-        "on your side; copy your text if you want to keep it.",
+        reason=f"This room's board is busy: please wait {seconds} seconds and {action} again. Nothing was "
+        "lost on your side; copy your text if you want to keep it.",
         headers={"Retry-After": str(seconds)},
     )
 
@@ -162,17 +164,25 @@ async def board_vote(request: web.Request) -> web.StreamResponse:
     entry, group = _room(request)
     cid = row_id(request, "cid")
     voter, new = _voter(request)
+    if new:
+        # Without the cookie the board set, every request would look like a new browser and
+        # votes would have no limit: ask for a reload (this answer sets the cookie).
+        message = "Votes need this board's cookie: reload the board (with cookies allowed) and vote again."
+        if _wants_json(request):
+            refused = web.json_response({"error": message}, status=403)
+            _set_voter(request, refused, voter)
+            return refused
+        return await _render(request, entry, group, error=message, status=403)
+    limit = VOTES_PER_POST * entry.schedule.session.board_posts_per_minute
+    wait = request.app[POST_LIMITER].try_acquire(f"votes/{entry.id}/{group.id}", limit)
+    if wait:
+        raise _too_many(request, wait, "vote")
     updated = await contributions.vote(ctx, entry, group.id, cid, voter, derive_key(ctx.settings, "vote"))
     if updated is None:
         raise web.HTTPNotFound(reason="There is no such post on this board.")
-    response: web.StreamResponse
     if _wants_json(request):
-        response = web.json_response({"ok": True, "id": cid, "votes": updated.votes})
-    else:
-        response = web.Response(status=303, headers={"Location": f"/b/{request.match_info['token']}"})
-    if new:
-        _set_voter(request, response, voter)
-    return response
+        return web.json_response({"ok": True, "id": cid, "votes": updated.votes})
+    return web.Response(status=303, headers={"Location": f"/b/{request.match_info['token']}"})
 
 
 async def board_list(request: web.Request) -> web.Response:

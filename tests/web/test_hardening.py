@@ -343,3 +343,41 @@ async def _use_link_twice(tmp_path: Any, path: str) -> None:
     finally:
         await client.close()
         await store.close()
+
+
+async def test_votes_need_the_board_cookie_and_are_limited_per_link(web_app: Web) -> None:
+    c = web_app.client
+    board = web_app.board_path("group-1")
+    json_headers = {"Accept": "application/json"}
+    cid = (await (await c.post(board, json={"body": "vote me"}, headers=json_headers)).json())[
+        "contribution"
+    ]["id"]
+    for _ in range(3):  # a client that never keeps the cookie: refused, nothing counted
+        refused = await c.post(f"{board}/vote/{cid}", headers={**json_headers, "Cookie": ""})
+        assert refused.status == 403 and "cookie" in (await refused.json())["error"]
+        c.session.cookie_jar.clear()
+    listed = await (await c.get(f"{board}/contributions")).json()
+    assert listed["items"][0]["votes"] == 0
+    # many browsers (cookies) on one link: at most 10 x posts_per_minute votes a minute
+    limit = 10 * web_app.schedule.session.board_posts_per_minute
+    statuses = []
+    for i in range(limit + 5):
+        c.session.cookie_jar.clear()
+        cookie = {"Cookie": f"board_voter=voter-{i:04d}-abcdefghijklmnopqrstu"}
+        statuses.append((await c.post(f"{board}/vote/{cid}", headers={**json_headers, **cookie})).status)
+    assert statuses[:limit] == [200] * limit and statuses[limit:] == [429] * 5
+    assert (await (await c.get(f"{board}/contributions")).json())["items"][0]["votes"] == limit
+
+
+async def test_post_times_are_stored_and_exported_to_the_minute(web_app: Web) -> None:
+    web_app.clock.advance(timedelta(seconds=37, microseconds=123456))
+    c = web_app.client
+    board = web_app.board_path("group-1")
+    await c.post(board, json={"body": "when?"}, headers={"Accept": "application/json"})
+    [stored] = await web_app.store.list_contributions(web_app.schedule.session.id)
+    assert stored.created_at.second == 0 and stored.created_at.microsecond == 0
+    raw = web_app.store._conn.execute("SELECT created_at FROM contributions").fetchone()[0]
+    assert raw.endswith(":00.000000+00:00"), raw
+    await web_app.login()
+    csv_text = await (await c.get(f"/sessions/{web_app.schedule.session.id}/export/contributions.csv")).text()
+    assert re.search(r"T\d\d:\d\d:00Z", csv_text) and ".123456" not in csv_text
