@@ -381,3 +381,42 @@ async def test_post_times_are_stored_and_exported_to_the_minute(web_app: Web) ->
     await web_app.login()
     csv_text = await (await c.get(f"/sessions/{web_app.schedule.session.id}/export/contributions.csv")).text()
     assert re.search(r"T\d\d:\d\d:00Z", csv_text) and ".123456" not in csv_text
+
+
+async def test_chat_to_board_shares_the_boards_limits_per_sender(make_web: Any) -> None:
+    import dataclasses
+
+    from tests.web.conftest import seed_schedule
+    from tests.web.zoomhook import deliver
+
+    base = seed_schedule()
+    w = await make_web(
+        dataclasses.replace(base, session=dataclasses.replace(base.session, board_chat_prefix="!b"))
+    )
+    limit = w.schedule.session.board_posts_per_minute
+    sid = w.schedule.session.id
+
+    def chat(student: str, n: int) -> dict[str, Any]:
+        return {
+            "chat_message": {
+                "message_id": f"m-{student}-{n}",
+                "message_content": f"!b post {n}",
+                "sender_name": "Student Name",
+                "sender_email": student,
+                "sender_type": "guest",
+                "recipient_type": "host",
+                "date_time": "2027-01-14T19:05:00Z",
+            }
+        }
+
+    flooder = w.schedule.group("group-4").students[0]
+    now = w.clock.now().timestamp()
+    for n in range(20):  # twenty posts within seconds from one sender
+        assert await deliver(w.client, now + n * 0.1, "meeting.chat_message_sent", chat(flooder, n)) == 200
+    assert len(await w.store.list_contributions(sid, "group-4", include_hidden=True)) == limit
+    # a different sender in another room is not held back by the flooder
+    other = w.schedule.group("group-5").students[0]
+    assert await deliver(w.client, now + 3, "meeting.chat_message_sent", chat(other, 0)) == 200
+    assert len(await w.store.list_contributions(sid, "group-5", include_hidden=True)) == 1
+    raw = b"".join(p.read_bytes() for p in w.ctx.settings.db_path.parent.glob("facilitator.db*"))
+    assert flooder.encode() not in raw  # the per-sender key lives in memory only
