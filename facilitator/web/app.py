@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from facilitator.web.common import (
     CTX,
     POST_LIMITER,
     REVOKED,
+    STREAMS,
     THROTTLE,
     USED_LOGIN,
     VERIFIED,
@@ -104,6 +106,7 @@ def create_app(ctx: WebContext) -> web.Application:
     app[POST_LIMITER] = SlidingWindowLimiter(ctx.now)
     app[USED_LOGIN] = set()
     app[REVOKED] = set()
+    app[STREAMS] = Counter()
     app.on_startup.append(_load_revoked)
     app[VERIFIED] = VerifiedLinks()
     env = aiohttp_jinja2.setup(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,8 @@ CTX = web.AppKey("ctx", WebContext)
 THROTTLE = web.AppKey("login_throttle", SignInThrottle)
 POST_LIMITER = web.AppKey("post_limiter", SlidingWindowLimiter)
 USED_LOGIN = web.AppKey("used_login_nonces", set)
+STREAMS = web.AppKey("open_streams_per_client", Counter)
+"""Open event streams by client pseudonym (clients.client_key), for the per-client cap."""
 REVOKED = web.AppKey("revoked_director_sessions", set)
 """Session ids of director cookies ended by logout (loaded from the database at start)."""
 

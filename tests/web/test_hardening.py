@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -420,3 +421,29 @@ async def test_chat_to_board_shares_the_boards_limits_per_sender(make_web: Any) 
     assert len(await w.store.list_contributions(sid, "group-5", include_hidden=True)) == 1
     raw = b"".join(p.read_bytes() for p in w.ctx.settings.db_path.parent.glob("facilitator.db*"))
     assert flooder.encode() not in raw  # the per-sender key lives in memory only
+
+
+async def test_one_client_cannot_hold_unlimited_event_streams(
+    web_app: Web, stranger: aiohttp.ClientSession
+) -> None:
+    web_app.ctx.max_streams_per_client = 3
+    events = f"{web_app.board_path('group-1')}/events"
+    c = web_app.client
+    held = [await c.get(events) for _ in range(3)]
+    assert [r.status for r in held] == [200, 200, 200]
+    refused = await c.get(events)
+    assert refused.status == 429 and "Retry-After" in refused.headers
+    other = await stranger.get(str(c.make_url(events)))  # another client is not affected
+    assert other.status == 200
+    other.close()
+    held[0].close()
+    for _ in range(50):  # the server notices the closed stream at its next write or keepalive
+        await asyncio.sleep(0.02)
+        web_app.ctx.hub.ping()
+        again = await c.get(events)
+        if again.status == 200:
+            break
+        again.release()
+    assert again.status == 200
+    for r in [*held[1:], again]:
+        r.close()
