@@ -72,3 +72,12 @@ def test_empty_status_says_so() -> None:
     console = Console(record=True)
     console.print(format_status_table([]))
     assert "No sessions" in console.export_text()
+
+
+def test_status_prints_bracketed_titles_as_written() -> None:
+    from facilitator.delivery.status import SessionStatus
+
+    status = SessionStatus("s", "Small [/i] groups [she/her]", T0, "active", {"invitation": {"sent": 1}})
+    console = Console(record=True, width=200)
+    console.print(format_status_table([status]))
+    assert "Small [/i] groups [she/her]" in console.export_text()
