@@ -168,3 +168,26 @@ def mutate(text: str, rng: random.Random) -> str:
             break
         text = rng.choice(MUTATIONS)(text, rng)
     return text
+
+
+def mutate_roster(data: bytes, rng: random.Random) -> bytes:
+    """A roster as spreadsheets and careless hands leave it: other encodings, separators, junk."""
+    text = data.decode("utf-8")
+    choice = rng.randrange(8)
+    if choice == 0:
+        return text.replace(",", ";").encode("utf-8")
+    if choice == 1:
+        return (text.replace("a", "á")).encode("cp1252", errors="replace")
+    if choice == 2:
+        return text.encode("utf-16")
+    if choice == 3:
+        return text.encode("utf-16-le")
+    if choice == 4:
+        return data[: rng.randrange(len(data) + 1)]
+    if choice == 5:
+        return data + b'"' + b"x" * 140_000 + b"\n"
+    if choice == 6:
+        return bytes(rng.randrange(256) for _ in range(rng.randint(1, 400)))
+    lines = text.splitlines(keepends=True)
+    rng.shuffle(lines)
+    return "".join(lines).encode("utf-8")

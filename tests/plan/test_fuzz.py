@@ -21,7 +21,7 @@ import pytest
 from facilitator.plan.errors import PlanError
 from facilitator.plan.loader import load_plan
 from facilitator.schedule.build import load_and_build
-from tests.plan.fuzz import mutate
+from tests.plan.fuzz import mutate, mutate_roster
 
 REPO = Path(__file__).resolve().parents[2]
 PLANS = sorted((REPO / "session_plans").glob("*.yaml"))
@@ -76,8 +76,11 @@ def test_corpus_of_former_crashers_gives_plan_errors(case: Path, folder: Path) -
 def test_mutated_bundled_plans_give_only_plan_errors(folder: Path) -> None:
     rng = random.Random(SEED)
     texts = [p.read_text(encoding="utf-8") for p in PLANS]
+    rosters = {p: p.read_bytes() for p in folder.glob("*.csv")}
     started = time.monotonic()
     for case in range(CASES):
+        for path, original in rosters.items():
+            path.write_bytes(mutate_roster(original, rng) if rng.random() < 0.1 else original)
         text = mutate(rng.choice(texts), rng)
         target = folder / f"case-{case}.yaml"
         target.write_text(text, encoding="utf-8", errors="surrogateescape")

@@ -447,3 +447,49 @@ async def test_one_client_cannot_hold_unlimited_event_streams(
     assert again.status == 200
     for r in [*held[1:], again]:
         r.close()
+
+
+@pytest.mark.parametrize("roster", ["/etc/passwd", "../../../../etc/passwd", "/proc/self/environ"])
+async def test_a_pasted_plan_cannot_make_the_server_open_a_path(web_app: Web, roster: str) -> None:
+    from tests.web.conftest import PLAN
+
+    await web_app.login()
+    csrf = await web_app.csrf("/sessions")
+    text = PLAN.read_text().replace("title: Shared Living Experiences", "title: Other Cohort")
+    text = text.replace("roster: shared-living-experiences-roster.csv", f"roster: {roster}")
+    resp = await web_app.client.post("/sessions", data={"csrf": csrf, "plan_text": text})
+    page = await resp.text()
+    assert resp.status == 400 and "was not uploaded with the plan" in page
+    assert "root:x" not in page and "SECRET" not in page
+
+
+def test_seeded_fuzz_of_next_targets_only_ever_gives_same_site_paths() -> None:
+    import random
+
+    from facilitator.web.auth import safe_next
+
+    rng = random.Random(1111)
+    alphabet = [
+        "/",
+        "\\",
+        "\t",
+        "\n",
+        "\r",
+        " ",
+        "\x00",
+        "\x7f",
+        "\x85",
+        ":",
+        ".",
+        "@",
+        "%",
+        "?",
+        "#",
+        "a",
+        "é",
+    ]
+    for _ in range(5000):
+        target = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        got = safe_next(target)
+        assert got == "/" or (got == target and got.startswith("/") and got[1:2] not in ("/", "\\"))
+        assert not any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in got) and "\\" not in got
