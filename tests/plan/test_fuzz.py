@@ -93,3 +93,20 @@ def test_mutated_bundled_plans_give_only_plan_errors(folder: Path) -> None:
             raise AssertionError(f"case {case} (seed {SEED}) raised {exc!r}:\n{text[:3000]}") from exc
         target.unlink()
     assert time.monotonic() - started < 60, "the fuzz budget is a minute; lower FACILITATOR_FUZZ_CASES"
+
+
+def test_mutated_uploaded_rosters_give_only_plan_errors() -> None:
+    """The web path: the roster arrives as bytes beside a pasted plan and no file is opened."""
+    from facilitator.plan.loader import load_plan_text
+    from tests.plan.fuzz import mutate_roster
+
+    rng = random.Random(SEED + 1)
+    plan = (REPO / "session_plans" / "shared-living-experiences.yaml").read_text(encoding="utf-8")
+    roster = (REPO / "session_plans" / "shared-living-experiences-roster.csv").read_bytes()
+    for _ in range(300):
+        data = mutate_roster(roster, rng)
+        with time_limit(PER_CASE_SECONDS):
+            try:
+                load_and_build(lambda data=data: load_plan_text(plan, rosters={"upload.csv": data}))
+            except PlanError as exc:
+                assert exc.problems and all("\n" not in str(p) for p in exc.problems)
