@@ -40,6 +40,7 @@ def read_roster(
     name: str, base_dir: FsPath | None, uploaded: RosterFiles | None, at_field: Locate
 ) -> tuple[list[Student], list[PlanProblem]]:
     """Students of the roster `name`: from `uploaded` when given (a web upload), else from `base_dir`."""
+    shown = name if len(name) <= 100 else name[:100] + "..."
     if uploaded is not None:
         data = uploaded.get(name)
         if data is None and len(uploaded) == 1:
@@ -47,13 +48,15 @@ def read_roster(
         if data is None:
             return [], [
                 at_field(
-                    f"the roster {name!r} was not uploaded with the plan; choose it in the roster field, "
+                    f"the roster {shown!r} was not uploaded with the plan; choose it in the roster field, "
                     "or list the students under `students.inline`"
                 )
             ]
         if len(data) > MAX_ROSTER_BYTES:
             return [], [
-                at_field(f"roster file {name!r} is larger than the limit of {MAX_ROSTER_BYTES // 1024:,} KiB")
+                at_field(
+                    f"roster file {shown!r} is larger than the limit of {MAX_ROSTER_BYTES // 1024:,} KiB"
+                )
             ]
         file = name
     else:
@@ -61,9 +64,9 @@ def read_roster(
             path = confined_roster(base_dir or FsPath("."), name)
             data = read_capped(path, MAX_ROSTER_BYTES)
         except FileProblem as exc:
-            return [], [at_field(f"roster file {name!r} {exc}")]
+            return [], [at_field(f"roster file {shown!r} {exc}")]
         except OSError:
-            return [], [at_field(f"roster file {name!r} cannot be read")]
+            return [], [at_field(f"roster file {shown!r} cannot be read")]
         file = str(path)
     try:
         text = decode_text(data, SAVE_CSV_HINT)
