@@ -34,10 +34,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         for fac in schedule.facilitators:
             target = folder / f"{fac.id}.ics"
             target.write_bytes(facilitator_calendar(schedule, fac.id))
-            out.print(f"wrote {target}")
+            out.print(f"wrote {target}", markup=False)
     if args.zoom_csv:
         target = Path(args.zoom_csv)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(zoom_preassign_csv(schedule), encoding="utf-8")
-        out.print(f"wrote {target}")
+        out.print(f"wrote {target}", markup=False)
     return 0

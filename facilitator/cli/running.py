@@ -128,7 +128,7 @@ async def _run(
         zoom=zoom,
         console=_console_cue(console),
         on_delivery=None if options.quiet else progress.on_event,
-        note=lambda text: console.print(f"[dim]{text}[/dim]"),
+        note=lambda text: console.print(Text(text, style="dim")),
     )
     app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
     await app_runner.setup()

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 from rich.console import Console
+from rich.text import Text
 
 from facilitator.app.engine import Engine
 from facilitator.cli.common import bind
@@ -43,7 +44,7 @@ async def serve(
     store = await SqliteStore.open(settings.db_path)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
     engine = Engine(
-        settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(f"[dim]{text}[/dim]")
+        settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(Text(text, style="dim"))
     )
     app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
     try:
