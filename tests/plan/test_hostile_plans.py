@@ -110,6 +110,7 @@ def test_uploaded_plan_opens_no_path_it_names(tmp_path: Path) -> None:
         ("&a [*a]", "nest more than 32 deep", ":3:9:"),
         ("[" * 3000 + "]" * 3000, "nest more than 32 deep", ":1:1:"),
     ],
+    ids=["int-tag", "float-tag", "bool-tag", "5000-digits", "self-alias", "3000-deep"],
 )
 def test_hostile_yaml_values_are_plan_errors(tmp_path: Path, value: str, says: str, where: str) -> None:
     text = edited("title: Test Session", f"title: Test Session\n  seed: {value}")
