@@ -19,8 +19,6 @@ from rich.console import Console
 
 from facilitator.cli.common import USER_ERROR
 
-FRESH_LINK_LIFETIME = timedelta(hours=1)
-
 
 def register(sub: Any) -> None:
     cmd = sub.add_parser("director-link", help="print a fresh one-time sign-in link for the director")
@@ -64,8 +62,12 @@ async def _print_link(args: argparse.Namespace, err: Console) -> int:
         return USER_ERROR
     try:
         nonce = secrets.token_urlsafe(24)
-        expires = datetime.now(UTC) + timedelta(minutes=args.minutes)
+        now = datetime.now(UTC)
+        expires = now + timedelta(minutes=args.minutes)
         await store.add_login_link(login_nonce_hash(nonce), expires)
+        await store.audit(
+            None, "cli", "director-link", f"one-time link valid until {expires:%Y-%m-%d %H:%MZ}", now
+        )
     finally:
         await store.close()
     signer = LinkSigner(secret.get_secret_value(), args.public_url or settings.public_url)
