@@ -72,7 +72,11 @@ async def serve(port: int, db: Path, rooms: int) -> None:
         SessionRecord(s.id, s.title, "bench.yaml", "", s.start, s.end, "active", s.start)
     )
     ctx = WebContext(
-        settings=settings, store=store, clock=SystemClock(), signer=LinkSigner(SECRET, "http://x")
+        settings=settings,
+        store=store,
+        clock=SystemClock(),
+        signer=LinkSigner(SECRET, "http://x"),
+        max_streams_per_client=10_000,  # every viewer comes from this one machine
     )
     ctx.sessions.add(SessionEntry(schedule))
     runner = await start(ctx, "127.0.0.1", port)

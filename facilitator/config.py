@@ -8,6 +8,7 @@ simulator's printed settings all use the same names. Secrets are `SecretStr`, so
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -89,6 +90,25 @@ PLACEHOLDER_SECRETS = {"change-me-in-production", "change-me-too", ""}
 MIN_SECRET_LENGTH = 32
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write `path` readable by its owner only (0600) from the first byte, never briefly 0644.
+
+    For files holding secrets, sign-in links, emails or rosters. An existing file is tightened too.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def private_folder(path: Path) -> Path:
+    """`path` created (with parents) as a folder only its owner can enter (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
 def simulation_secrets(db_path: Path) -> dict[str, SecretStr]:
     """Random secrets for `run --simulate`, kept beside its database.
 
@@ -101,8 +121,7 @@ def simulation_secrets(db_path: Path) -> dict[str, SecretStr]:
     except (OSError, ValueError):
         values = {"secret_key": secrets.token_urlsafe(48), "survey_secret": secrets.token_urlsafe(48)}
         keep.parent.mkdir(parents=True, exist_ok=True)
-        keep.write_text(json.dumps(values), encoding="utf-8")
-        keep.chmod(0o600)
+        write_private(keep, json.dumps(values).encode())
     return {name: SecretStr(str(values[name])) for name in ("secret_key", "survey_secret")}
 
 

@@ -1,4 +1,8 @@
-"""`facilitator check` as a person reads it: header, timeline, groups, rotation grid, itineraries."""
+"""`facilitator check` as a person reads it: header, timeline, groups, rotation grid, itineraries.
+
+Everything the plan's author wrote (titles, names) goes in as `Text`, never as a markup string:
+"[she/her]" must print as written and "[/i]" must not crash the report.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ def render_check(schedule: Schedule, console: Console) -> None:
         timeline.add_column(col)
     for item in schedule.timeline:
         indent = "  " if item.kind in {"talk", "slot", "transition"} else ""
-        timeline.add_row(_local(item.start, tz), _local(item.end, tz), indent + item.kind, item.title)
+        timeline.add_row(_local(item.start, tz), _local(item.end, tz), indent + item.kind, Text(item.title))
     console.print(timeline)
 
     if schedule.groups:
@@ -44,7 +48,7 @@ def render_check(schedule: Schedule, console: Console) -> None:
         groups.add_column("group")
         groups.add_column("students", justify="right")
         for g in schedule.groups:
-            groups.add_row(g.name, str(len(g.students)))
+            groups.add_row(Text(g.name), str(len(g.students)))
         console.print(groups)
         console.print(_rotation_grid(schedule, console.width))
         console.print(_itineraries(schedule))
@@ -100,15 +104,15 @@ def _rotation_grid(schedule: Schedule, width: int = 160) -> Group:
     for chunk in chunks:
         part = f" (groups {_first(schedule, chunk)}-{_last(schedule, chunk)} of {len(schedule.groups)})"
         title = f"Rotation ({tz}) — {verdict}" + (part if len(chunks) > 1 else "")
-        grid = Table(title=title, show_edge=False)
+        grid = Table(title=Text(title), show_edge=False)
         grid.add_column("slot", no_wrap=True)
         for _gid, name in chunk:
-            grid.add_column(name, no_wrap=True)
+            grid.add_column(Text(name), no_wrap=True)
         for slot in rot.slots:
             row: list[str | Text] = []
             for gid, _name in chunk:
                 who = cells[(slot.index, gid)]
-                row.append("\n".join(who) if who else Text("self-guided", style="dim"))
+                row.append(Text("\n".join(who)) if who else Text("self-guided", style="dim"))
             grid.add_row(f"{slot.index + 1} {_local(slot.start, tz)}-{_local(slot.end, tz)}", *row)
         tables.append(grid)
     return Group(*tables)
@@ -134,5 +138,5 @@ def _itineraries(schedule: Schedule) -> Table:
             f"{schedule.group(v.group).name}"
             for slot, v in visits
         ]
-        table.add_row(f"{fac.name} ({fac.id})", fac.timezone, "; ".join(parts) or "no visits")
+        table.add_row(Text(f"{fac.name} ({fac.id})"), fac.timezone, Text("; ".join(parts) or "no visits"))
     return table

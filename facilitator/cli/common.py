@@ -18,14 +18,15 @@ def load_or_exit(plan: str, err: Console, simulate: bool = False) -> tuple[Any, 
     """
     from facilitator.plan.errors import PlanError
     from facilitator.plan.loader import load_plan
-    from facilitator.schedule.build import build_schedule
+    from facilitator.schedule.build import load_and_build
 
     try:
-        loaded = load_plan(plan)
-        return loaded, build_schedule(loaded, now=None if simulate else datetime.now(UTC))
+        return load_and_build(lambda: load_plan(plan), now=None if simulate else datetime.now(UTC))
     except PlanError as exc:
+        # One problem per line whatever the width (editors and CI parse `FILE:LINE:COL`), and
+        # the plan's own text is never read as rich markup.
         for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True, emoji=False)
         raise SystemExit(USER_ERROR) from None
 
 

@@ -37,10 +37,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             target = folder / f"{fac.id}.ics"
             # No database here: revision 0. A running session's own link serves its revision.
             target.write_bytes(facilitator_calendar(schedule, fac.id, dtstamp=datetime.now(UTC)))
-            out.print(f"wrote {target}")
+            out.print(f"wrote {target}", markup=False)
     if args.zoom_csv:
         target = Path(args.zoom_csv)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(zoom_preassign_csv(schedule), encoding="utf-8")
-        out.print(f"wrote {target}")
+        out.print(f"wrote {target}", markup=False)
     return 0

@@ -24,7 +24,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     written = write_starter(Path(args.dir), today=datetime.now(UTC).date(), force=args.force)
     if written is None:
-        Console(stderr=True).print(f"{args.dir} already has a plan.yaml; use --force to overwrite")
+        Console(stderr=True).print(
+            f"{args.dir} already has a plan.yaml; use --force to overwrite", markup=False
+        )
         return USER_ERROR
     for path in written:
         print(f"wrote {path}")

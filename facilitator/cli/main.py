@@ -10,9 +10,21 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from facilitator.cli import check, doctor, export, hash_password, init, report, run, serve, status, zoom_sim
+from facilitator.cli import (
+    check,
+    director_link,
+    doctor,
+    export,
+    hash_password,
+    init,
+    report,
+    run,
+    serve,
+    status,
+    zoom_sim,
+)
 
-COMMANDS = (check, export, init, run, serve, status, zoom_sim, doctor, hash_password, report)
+COMMANDS = (check, export, init, run, serve, status, zoom_sim, doctor, hash_password, director_link, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

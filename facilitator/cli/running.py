@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
 from facilitator.app.engine import Engine
 from facilitator.app.rehearsal import claim_database, rehearsal_db_path
@@ -47,7 +48,7 @@ from facilitator.cli.lifecycle import (
 from facilitator.cli.plan_edit import reconcile_plan
 from facilitator.cli.progress import RunProgress, summary_tables
 from facilitator.clock import Clock, ScaledClock, SystemClock
-from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets
+from facilitator.config import Settings, load_settings, secret_problems, simulation_secrets, write_private
 from facilitator.delivery.outbox import start_session
 from facilitator.plan.loader import LoadedPlan
 from facilitator.schedule.model import Schedule
@@ -180,7 +181,7 @@ async def _run(
         zoom=zoom,
         console=_console_cue(console),
         on_delivery=None if options.quiet else progress.on_event,
-        note=lambda text: console.print(f"[dim]{text}[/dim]"),
+        note=lambda text: console.print(Text(text, style="dim")),
     )
     app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
     await app_runner.setup()
@@ -205,7 +206,7 @@ async def _run(
         links = session_links(engine.web, schedule.session.id)
         _print_links(console, links)
         if options.links_json:
-            options.links_json.write_text(json.dumps(links, indent=2) + "\n", encoding="utf-8")
+            write_private(options.links_json, (json.dumps(links, indent=2) + "\n").encode())
         if services is not None and handle.meeting is not None:
             forget = forgotten_move(schedule)
             simulation = LiveSimulation(
@@ -288,7 +289,8 @@ def _stopped(console: Console, stop: StopSignals) -> int:
 
 def _console_cue(console: Console) -> Any:
     def show(msg: Any, rendered: Any) -> None:
-        console.print(f"[cyan]{msg.recipient_id}[/cyan]: {rendered.subject}", highlight=False)
+        # The subject carries the plan's title: printed as text, never read as markup.
+        console.print(Text(msg.recipient_id, style="cyan") + Text(f": {rendered.subject}"), highlight=False)
 
     return show
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from rich.console import Console
+from rich.text import Text
 
 from facilitator.app.engine import Engine
 from facilitator.app.rehearsal import claim_database
@@ -27,7 +28,7 @@ from facilitator.cli.lifecycle import (
     report_store_error,
 )
 from facilitator.clock import SystemClock
-from facilitator.config import load_settings, secret_problems
+from facilitator.config import load_settings, secret_problems, write_private
 from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links
 from facilitator.web.login import login_url
@@ -69,7 +70,7 @@ async def serve(
     lease.on_lost = stop.stop
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
     engine = Engine(
-        settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(f"[dim]{text}[/dim]")
+        settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(Text(text, style="dim"))
     )
     app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
     try:
@@ -96,7 +97,7 @@ async def serve(
                 if len(every) == 1
                 else {"director": login_url(engine.web), "sessions": every}
             )
-            links_json.write_text(json.dumps(only, indent=2) + "\n", encoding="utf-8")
+            write_private(links_json, (json.dumps(only, indent=2) + "\n").encode())
         console.print(f"serving {len(resumed)} session(s) on {settings.public_url}; Ctrl-C stops")
         await stop.requested.wait()
         if stop.reason is not None and stop.reason.startswith("SIG"):

@@ -32,7 +32,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = load_settings(**({"db_path": args.db} if args.db else {}))
     if not Path(settings.db_path).exists():
-        Console(stderr=True).print(f"no database at {settings.db_path}: nothing has run yet")
+        Console(stderr=True).print(f"no database at {settings.db_path}: nothing has run yet", markup=False)
         return USER_ERROR
 
     async def collect() -> Any:

@@ -131,7 +131,8 @@ def format_status_table(statuses: Sequence[SessionStatus]) -> Group:
         return Group(Text("No sessions in this database yet."))
     parts: list[Table | Text] = []
     for s in statuses:
-        table = Table(title=f"{s.title}  ({s.session_id}, {s.status})", title_justify="left")
+        # The title is the plan's text: a Text, so "[she/her]" prints and "[/i]" cannot crash it.
+        table = Table(title=Text(f"{s.title}  ({s.session_id}, {s.status})"), title_justify="left")
         table.add_column("kind")
         for status in STATUS_ORDER:
             table.add_column(status, justify="right")

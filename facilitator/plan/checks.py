@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from zoneinfo import ZoneInfo
 
 from facilitator.plan.models import BreakoutPhase, Plan, PlenaryPhase, Student, Survey
+from facilitator.plan.times import gap_message, skipped_by_dst
 from facilitator.plan.yaml_source import Path
 
 ZOOM_MAX_ROOMS = 100
 ZOOM_MAX_PREASSIGNED = 1000
 
 
+def ascii_slug(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by `-` (session and study ids): `Group 4` -> `group-4`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "group"
+
+
 def group_id(name: str) -> str:
-    """A stable, URL-safe id for a group name: `Group 4` -> `group-4`."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """A stable id for a group name: `Group 4` -> `group-4`, `Café` -> `cafe`, `Группа 1` -> `группа-1`.
+
+    Latin names keep their ASCII slug (accents folded); names in other scripts keep their own
+    letters, so `Группа` and `小组` stay different instead of both becoming `group`.
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    letters = sum(c.isalnum() for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    if sum(c.isalnum() for c in folded) == letters:
+        return ascii_slug(folded)
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", name).casefold()).strip("-")
     return slug or "group"
 
 
@@ -34,7 +51,21 @@ def cross_checks(plan: Plan, students: Sequence[Student] | None) -> list[tuple[P
         *_breakout(plan, students),
         *_surveys(plan),
         *_channels(plan),
+        *_local_times(plan),
     ]
+
+
+def _local_times(plan: Plan) -> Iterator[tuple[Path, str]]:
+    """Wall-clock times the clocks skip (spring forward) are errors, for `start` and availability alike."""
+    zone = ZoneInfo(plan.session.timezone)
+    if skipped_by_dst(plan.session.start, zone):
+        yield ("session", "start"), gap_message(plan.session.start, zone)
+    for i, fac in enumerate(plan.facilitators):
+        own = ZoneInfo(fac.timezone) if fac.timezone else zone
+        for w, window in enumerate(fac.available):
+            for key, local in (("from", window.start), ("until", window.until)):
+                if skipped_by_dst(local, own):
+                    yield ("facilitators", i, "available", w, key), gap_message(local, own)
 
 
 def _duplicates(plan: Plan, students: Sequence[Student] | None) -> Iterator[tuple[Path, str]]:
@@ -99,9 +130,15 @@ def _breakout(plan: Plan, students: Sequence[Student] | None) -> Iterator[tuple[
     base: Path = ("phases", index)
     fac_ids = {f.id for f in plan.facilitators}
     names = phase.group_names
-    ids = {group_id(n): n for n in names}
-    if len(ids) != len(names):
-        yield (*base, "groups"), "two group names give the same id; make them more different"
+    ids: dict[str, str] = {}
+    for name in names:
+        other = ids.setdefault(group_id(name), name)
+        if other != name:
+            yield (
+                (*base, "groups"),
+                f"the group names `{other}` and `{name}` give the same id `{group_id(name)}` "
+                "(ids ignore case, spaces and punctuation); make them more different",
+            )
     if len(names) > ZOOM_MAX_ROOMS:
         yield (*base, "groups"), f"{len(names)} groups: Zoom allows at most {ZOOM_MAX_ROOMS} breakout rooms"
     if students is not None and len(students) > ZOOM_MAX_PREASSIGNED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from facilitator.plan.yaml_source import Path
 
@@ -21,11 +22,16 @@ class PlanProblem:
 
 
 class PlanError(Exception):
-    """A plan that cannot be run, with every problem found."""
+    """A plan that cannot be run, with every problem found.
 
-    def __init__(self, problems: list[PlanProblem]) -> None:
+    `loaded` is the plan as far as it could be read (a `LoadedPlan`) when its shape was valid and
+    only cross-field or roster checks failed, so later stages can still add their own problems.
+    """
+
+    def __init__(self, problems: list[PlanProblem], *, loaded: Any = None) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+        self.loaded = loaded
 
 
 def dotted(path: Path) -> str:

@@ -6,8 +6,6 @@ of the YAML node (or CSV cell) at fault, so a director can fix a plan in one pas
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path as FsPath
@@ -17,8 +15,10 @@ from pydantic import BaseModel, ValidationError
 
 from facilitator.plan import checks
 from facilitator.plan.errors import PlanError, PlanProblem, dotted
+from facilitator.plan.files import SAVE_PLAN_HINT, FileProblem, decode_text, read_capped
 from facilitator.plan.models import Plan, Student
-from facilitator.plan.yaml_source import Path, SourceMap, YamlProblem, load_yaml
+from facilitator.plan.roster import RosterFiles, read_roster
+from facilitator.plan.yaml_source import MAX_PLAN_BYTES, Path, SourceMap, YamlProblem, load_yaml
 
 
 @dataclass(frozen=True)
@@ -41,16 +41,37 @@ def load_plan(path: str | FsPath) -> LoadedPlan:
     """Read and validate the plan at `path`. Raises PlanError listing every problem."""
     fs_path = FsPath(path)
     try:
-        text = fs_path.read_text(encoding="utf-8")
+        text = plan_text_of(read_capped(fs_path, MAX_PLAN_BYTES))
     except FileNotFoundError:
         raise PlanError([PlanProblem(str(path), 1, 1, "", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError([PlanProblem(str(path), 1, 1, "", f"cannot be read: {exc}")]) from None
+    except IsADirectoryError:
+        raise PlanError(
+            [PlanProblem(str(path), 1, 1, "", "is a folder; give the plan's YAML file")]
+        ) from None
+    except OSError as exc:
+        raise PlanError([PlanProblem(str(path), 1, 1, "", f"cannot be read: {exc.strerror}")]) from None
+    except FileProblem as exc:
+        raise PlanError([PlanProblem(str(path), 1, 1, "", f"the plan {exc}")]) from None
     return load_plan_text(text, file=str(path), base_dir=fs_path.parent)
 
 
-def load_plan_text(text: str, *, file: str = "plan.yaml", base_dir: FsPath | None = None) -> LoadedPlan:
-    """Validate plan text (an upload, or a file's contents); rosters resolve against `base_dir`."""
+def plan_text_of(data: bytes) -> str:
+    """A plan's text from its bytes (UTF-8, or UTF-16 with a byte-order mark); FileProblem otherwise."""
+    return decode_text(data, SAVE_PLAN_HINT)
+
+
+def load_plan_text(
+    text: str,
+    *,
+    file: str = "plan.yaml",
+    base_dir: FsPath | None = None,
+    rosters: RosterFiles | None = None,
+) -> LoadedPlan:
+    """Validate plan text (an upload, or a file's contents).
+
+    The roster comes from `rosters` when given (an upload: the server then opens no path the plan
+    names), else from inside `base_dir` (the plan's folder).
+    """
     try:
         data, source = load_yaml(text)
     except YamlProblem as exc:
@@ -67,23 +88,41 @@ def load_plan_text(text: str, *, file: str = "plan.yaml", base_dir: FsPath | Non
                 )
             ]
         )
+
+    def at_roster(message: str) -> PlanProblem:
+        pos = source.locate(("students", "roster"))
+        return PlanProblem(file, pos.line, pos.col, "students.roster", message)
+
+    roster_name = _roster_name(data)
+    roster_students: list[Student] = []
+    problems: list[PlanProblem] = []
+    if roster_name is not None:
+        # Read even when the rest of the plan has problems, so they all come in one pass.
+        roster_students, problems = read_roster(roster_name, base_dir, rosters, at_roster)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanError(_problems_from_validation(exc, data, source, file)) from None
+        problems += _problems_from_validation(exc, data, source, file)
+        raise PlanError(_in_order(problems, file)) from None
 
-    loaded = LoadedPlan(plan=plan, students=tuple(plan.students.inline), file=file, source=source, text=text)
-    problems: list[PlanProblem] = []
-    if plan.students.roster is not None:
-        roster_students, roster_problems = _read_roster(loaded, base_dir or FsPath("."))
-        problems += roster_problems
-        loaded = LoadedPlan(plan, tuple(plan.students.inline) + tuple(roster_students), file, source, text)
+    students = tuple(plan.students.inline) + tuple(roster_students)
+    loaded = LoadedPlan(plan=plan, students=students, file=file, source=source, text=text)
     # When the roster could not be read, checks that count students would only add noise.
-    students = loaded.students if not problems else None
-    problems += [loaded.problem(path, message) for path, message in checks.cross_checks(plan, students)]
+    counted = loaded.students if not problems else None
+    problems += [loaded.problem(path, message) for path, message in checks.cross_checks(plan, counted)]
     if problems:
-        raise PlanError(sorted(problems, key=lambda p: (p.file != file, p.line, p.col)))
+        raise PlanError(_in_order(problems, file), loaded=loaded)
     return loaded
+
+
+def _roster_name(data: dict[str, Any]) -> str | None:
+    students = data.get("students")
+    roster = students.get("roster") if isinstance(students, dict) else None
+    return roster if isinstance(roster, str) else None
+
+
+def _in_order(problems: list[PlanProblem], file: str) -> list[PlanProblem]:
+    return sorted(problems, key=lambda p: (p.file != file, p.line, p.col))
 
 
 def _problems_from_validation(
@@ -141,19 +180,46 @@ def _friendly(err: Any, path: Path, data: Any) -> str:
         return f"`{path[-1] if path else 'field'}` is required here"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
         return "`kind` must be one of `plenary`, `breakout` or `break`"
-    if kind in {"int_parsing", "int_type"}:
-        return f"expected a whole number, got {err.get('input')!r}"
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return f"expected a whole number, got {_shown(err.get('input'))}"
     if kind in {"string_type"}:
-        return f"expected text, got {err.get('input')!r}"
+        return f"expected text, got {_shown(err.get('input'))}"
     if kind in {"bool_parsing", "bool_type"}:
-        return f"expected true or false, got {err.get('input')!r}"
+        return f"expected true or false, got {_shown(err.get('input'))}"
     if kind == "literal_error":
         return msg.replace("Input should be", "must be")
     if kind == "greater_than":
-        return f"must be greater than {err['ctx']['gt']}, got {err.get('input')!r}"
+        return f"must be greater than {err['ctx']['gt']}, got {_shown(err.get('input'))}"
     if kind == "too_short":
         return "must not be empty"
-    return msg
+    if kind in {"less_than_equal", "less_than", "greater_than_equal"}:
+        bound = next(iter(err["ctx"].values()))
+        word = {"less_than_equal": "at most", "less_than": "less than", "greater_than_equal": "at least"}[
+            kind
+        ]
+        return f"must be {word} {bound}, got {_shown(err.get('input'))}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return f"expected a mapping of `key: value` lines here, got {_shown(err.get('input'))}"
+    if kind == "list_type":
+        return f"expected a list (`- item` lines or `[a, b]`), got {_shown(err.get('input'))}"
+    if kind in {"string_too_long", "too_long"}:
+        return msg.replace("String should have", "must have").replace("List should have", "must have")
+    if kind in {"string_too_short"}:
+        return "must not be empty"
+    if kind.startswith("float") or kind.startswith("timedelta") or kind.startswith("datetime"):
+        return f"expected a number, got {_shown(err.get('input'))}"
+    # Whatever pydantic says otherwise, in the plan's words rather than the model's.
+    return msg.replace("Input should be", "must be").replace("Input", "the value")
+
+
+def _shown(value: Any) -> str:
+    """A user's value in a message: short, and never a whole nested structure."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _allowed_keys(parent: Path, data: Any) -> list[str]:
@@ -193,61 +259,3 @@ def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
         if found:
             return found
     return None
-
-
-def _read_roster(loaded: LoadedPlan, base_dir: FsPath) -> tuple[list[Student], list[PlanProblem]]:
-    roster = loaded.plan.students.roster
-    assert roster is not None
-    roster_path = (base_dir / roster) if not FsPath(roster).is_absolute() else FsPath(roster)
-    at = ("students", "roster")
-    try:
-        text = roster_path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return [], [
-            loaded.problem(
-                at, f"roster file {str(roster_path)!r} does not exist; the path is relative to the plan file"
-            )
-        ]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [loaded.problem(at, f"roster file {str(roster_path)!r} cannot be read: {exc}")]
-    return parse_roster(text, str(roster_path), loaded)
-
-
-def parse_roster(text: str, file: str, loaded: LoadedPlan) -> tuple[list[Student], list[PlanProblem]]:
-    """Students from CSV with columns email, name and optionally group, timezone."""
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
-    if not rows:
-        return [], [loaded.problem(("students", "roster"), f"roster {file!r} is empty")]
-    header = [h.strip().lower() for h in rows[0]]
-    if "email" not in header:
-        return [], [
-            PlanProblem(
-                file,
-                1,
-                1,
-                "email",
-                f"the roster needs an `email` column (found: {', '.join(header) or 'nothing'})",
-            )
-        ]
-    if "name" not in header:
-        return [], [PlanProblem(file, 1, 1, "name", "the roster needs a `name` column")]
-    students: list[Student] = []
-    problems: list[PlanProblem] = []
-    known = {"email", "name", "group", "timezone"}
-    for idx, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        record = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h in known}
-        record = {k: v for k, v in record.items() if v or k in {"email", "name"}}
-        try:
-            students.append(Student.model_validate(record))
-        except ValidationError as exc:
-            for err in exc.errors():
-                column = str(err["loc"][0]) if err["loc"] else "email"
-                col = header.index(column) + 1 if column in header else 1
-                msg = str(err["msg"]).removeprefix("Value error, ")
-                if err["type"] == "string_too_short":
-                    msg = f"`{column}` is empty"
-                problems.append(PlanProblem(file, idx, col, column, msg))
-    return students, problems

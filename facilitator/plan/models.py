@@ -11,11 +11,20 @@ import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from facilitator.plan.times import When, format_duration, parse_duration, parse_local_datetime
+from facilitator.plan.zones import check_zone
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -35,11 +44,22 @@ def _duration(value: object) -> timedelta:
     return delta
 
 
+MAX_PHASE = timedelta(hours=24)
+"""A phase, a slot or a gap lasts at most a day: a session is one sitting (and the solver stays fast)."""
+
+
+def _phase_length(value: object) -> timedelta:
+    delta = _duration(value)
+    if delta > MAX_PHASE:
+        raise ValueError(f"{value!r} is longer than the limit of 24h for a phase, slot or transition")
+    return delta
+
+
 def _gap(value: object) -> timedelta:
     """A duration that may be zero (transitions between slots)."""
     if value in (0, "0", "0m"):
         return timedelta()
-    return _duration(value)
+    return _phase_length(value)
 
 
 def _email(value: object) -> str:
@@ -61,16 +81,7 @@ def _timezone(value: object) -> str:
         return str(value.key)
     if not isinstance(value, str):
         raise ValueError("expected an IANA time zone like `America/New_York`")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        from difflib import get_close_matches
-        from zoneinfo import available_timezones
-
-        close = get_close_matches(value, sorted(available_timezones()), n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else "; use an IANA name like `Europe/Berlin`"
-        raise ValueError(f"unknown time zone {value!r}{hint}") from None
-    return value
+    return check_zone(value.strip())
 
 
 def _local_datetime(value: object) -> datetime:
@@ -90,6 +101,7 @@ def _when(value: object) -> When:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration), PlainSerializer(format_duration)]
+PhaseLength = Annotated[timedelta, BeforeValidator(_phase_length), PlainSerializer(format_duration)]
 Gap = Annotated[timedelta, BeforeValidator(_gap), PlainSerializer(format_duration)]
 Email = Annotated[str, BeforeValidator(_email)]
 Identifier = Annotated[str, BeforeValidator(_identifier)]
@@ -152,7 +164,7 @@ class SessionInfo(Strict):
     timezone: TimeZoneName
     zoom: ZoomOptions
     study: str | None = Field(None, description="study id that keys survey codes; defaults to the title")
-    seed: int = 0
+    seed: int = Field(0, ge=-(2**63), lt=2**63)
     host: HostContact = HostContact()
     co_directors: list[CoDirector] = Field(default_factory=list)
     course: str | None = Field(None, max_length=100, description="sender name of emails; default: the title")
@@ -205,7 +217,7 @@ class Students(Strict):
 class Talk(Strict):
     speaker: Identifier
     title: str | None = None
-    minutes: int = Field(gt=0)
+    minutes: int = Field(gt=0, le=1440)
 
 
 class Pair(Strict):
@@ -216,27 +228,27 @@ class Pair(Strict):
 class PlenaryPhase(Strict):
     kind: Literal["plenary"]
     title: str = "Plenary"
-    duration: Duration
+    duration: PhaseLength
     talks: list[Talk] = Field(default_factory=list)
 
 
 class BreakPhase(Strict):
     kind: Literal["break"]
     title: str = "Break"
-    duration: Duration
+    duration: PhaseLength
 
 
 class BreakoutPhase(Strict):
     kind: Literal["breakout"]
     title: str = "Breakout groups"
-    duration: Duration
+    duration: PhaseLength
     groups: int | list[str]
-    slot: Duration
+    slot: PhaseLength
     transition: Gap = timedelta()
-    visits_per_group: int | None = Field(None, gt=0)
+    visits_per_group: int | None = Field(None, gt=0, le=100)
     rotation: Literal["full"] | None = None
     pairs: list[Pair] | None = None
-    facilitators_per_room: int = Field(1, gt=0)
+    facilitators_per_room: int = Field(1, gt=0, le=100)
     exclude: list[Pair] = Field(default_factory=list)
     assignment: Literal["balanced", "roster", "random"] = "balanced"
     prompt: str = (
@@ -252,11 +264,20 @@ class BreakoutPhase(Strict):
                 "say which visits you want with exactly one of `visits_per_group: 1`, "
                 "`rotation: full` or `pairs: [...]`"
             )
-        if isinstance(self.groups, int) and not 1 <= self.groups <= 100:
-            raise ValueError("`groups` must be between 1 and 100 (Zoom allows at most 100 breakout rooms)")
-        if isinstance(self.groups, list) and len(set(self.groups)) != len(self.groups):
-            raise ValueError("group names must be different from each other")
         return self
+
+    @field_validator("groups")
+    @classmethod
+    def _some_groups(cls, groups: int | list[str]) -> int | list[str]:
+        if isinstance(groups, int) and not 1 <= groups <= 100:
+            raise ValueError("`groups` must be between 1 and 100 (Zoom allows at most 100 breakout rooms)")
+        if isinstance(groups, list) and not groups:
+            raise ValueError("`groups` needs at least one group: a number like `6`, or a list of names")
+        if isinstance(groups, list) and not all(name.strip() for name in groups):
+            raise ValueError("group names must not be empty")
+        if isinstance(groups, list) and len(set(groups)) != len(groups):
+            raise ValueError("group names must be different from each other")
+        return groups
 
     @property
     def group_names(self) -> list[str]:
@@ -315,7 +336,7 @@ class Board(Strict):
     zoom_chat_prefix: str | None = Field(
         None, description="private chat messages to the host starting with this go to the board"
     )
-    posts_per_minute: int = Field(6, gt=0)
+    posts_per_minute: int = Field(6, gt=0, le=600)
 
 
 class Channels(Strict):

@@ -19,6 +19,11 @@ _ISO = re.compile(
 )
 _RELATIVE = re.compile(r"^(?P<anchor>start|end)?\s*(?:(?P<sign>[+-])\s*(?P<offset>\S+))?$")
 
+MAX_DURATION = timedelta(days=400)
+"""No duration or offset in a plan is longer (follow-ups take weeks); also keeps date maths in range."""
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2200
+"""Local date-times outside these years are typing mistakes, and would overflow date maths."""
+
 DURATION_HELP = "a duration like `25m`, `1h30m` or `PT25M`"
 WHEN_HELP = "a time like `start-1d`, `end+5m`, `+14d` (after the end) or `2026-12-03 13:00`"
 
@@ -28,15 +33,27 @@ def parse_duration(text: str | int) -> timedelta:
     if isinstance(text, bool):
         raise ValueError(f"expected {DURATION_HELP}")
     if isinstance(text, int):
-        return timedelta(minutes=text)
+        return _bounded(text, {"m": text})
     raw = text.strip().replace(" ", "")
+    if len(raw) > 40:
+        raise ValueError(f"{text[:40]!r}... is not {DURATION_HELP}")
     if raw.isdigit():
-        return timedelta(minutes=int(raw))
+        return _bounded(text, {"m": int(raw)})
     match = _COMPACT.match(raw.lower()) if not raw.upper().startswith("P") else _ISO.match(raw)
     if not raw or match is None or not any(match.groupdict().values()):
         raise ValueError(f"{text!r} is not {DURATION_HELP}")
-    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    return _bounded(text, {k: int(v) for k, v in match.groupdict().items() if v})
+
+
+_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def _bounded(text: str | int, parts: dict[str, int]) -> timedelta:
+    """The duration the parts add up to, refused past MAX_DURATION (before timedelta could overflow)."""
+    seconds = sum(_SECONDS[unit] * amount for unit, amount in parts.items())
+    if abs(seconds) > MAX_DURATION.total_seconds():
+        raise ValueError(f"{text!r} is longer than the limit of {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:
@@ -53,10 +70,26 @@ def parse_local_datetime(text: str) -> datetime:
     raw = text.strip().replace("T", " ")
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
         try:
-            return datetime.strptime(raw, fmt)
+            parsed = datetime.strptime(raw, fmt)
         except ValueError:
             continue
+        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+            raise ValueError(f"{text!r}: the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        return parsed
     raise ValueError(f"{text!r} is not a local date-time like `2026-12-03 13:00`")
+
+
+def skipped_by_dst(local: datetime, tz: ZoneInfo) -> bool:
+    """True when the naive wall-clock `local` does not exist in `tz` (inside a spring-forward gap)."""
+    round_trip = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return round_trip != local
+
+
+def gap_message(local: datetime, tz: ZoneInfo) -> str:
+    return (
+        f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it for daylight saving); "
+        "pick a time outside that hour"
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +110,11 @@ class When:
             if match["sign"]:
                 try:
                     offset = parse_duration(match["offset"])
-                except ValueError:
+                except ValueError as exc:
+                    if "limit" in str(exc):
+                        raise ValueError(
+                            f"{text!r}: offsets are limited to {MAX_DURATION.days} days"
+                        ) from None
                     raise ValueError(f"{text!r} is not {WHEN_HELP}") from None
                 if match["sign"] == "-":
                     offset = -offset
@@ -109,7 +146,12 @@ def shift(moment: datetime, offset: timedelta, tz: ZoneInfo) -> datetime:
     magnitude = abs(offset)
     days = timedelta(days=magnitude.days)
     rest = magnitude - days
-    local = moment.astimezone(tz).replace(tzinfo=None) + sign * days
-    # Re-attach the zone on the wall clock; fold=0 picks the first of an ambiguous hour.
-    moved = local.replace(tzinfo=tz).astimezone(UTC)
+    if not days:
+        # No calendar step: stay on the instant. (A round trip through the wall clock would
+        # lose `fold` and move a time in the repeated hour of a DST fall-back one hour early.)
+        return moment.astimezone(UTC) + sign * rest
+    local = moment.astimezone(tz)
+    wall = local.replace(tzinfo=None) + sign * days
+    # Re-attach the zone on the wall clock, on the same side of a repeated hour as the anchor.
+    moved = wall.replace(tzinfo=tz, fold=local.fold).astimezone(UTC)
     return moved + sign * rest

@@ -6,11 +6,12 @@ warning, so the schedule itself does not depend on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from facilitator.plan.checks import breakout_of, group_id
-from facilitator.plan.errors import PlanError
+from facilitator.plan.checks import ascii_slug, breakout_of, group_id
+from facilitator.plan.errors import PlanError, PlanProblem
 from facilitator.plan.loader import LoadedPlan
 from facilitator.plan.models import BreakoutPhase, Plan
 from facilitator.plan.times import format_duration
@@ -46,7 +47,31 @@ def session_id_for(plan: Plan) -> str:
     and local start, which a moved start changes (`run` then says so rather than start anew)."""
     if plan.session.id is not None:
         return plan.session.id
-    return f"{group_id(plan.session.title)}-{plan.session.start:%Y%m%d-%H%M}"
+    return f"{ascii_slug(plan.session.title)}-{plan.session.start:%Y%m%d-%H%M}"
+
+
+def load_and_build(
+    load: Callable[[], LoadedPlan], *, now: datetime | None = None
+) -> tuple[LoadedPlan, Schedule]:
+    """Load a plan and build its schedule, reporting the problems of both stages in one PlanError.
+
+    When the loader's problems leave the session, people and phases intact (a roster row, a survey
+    URL), the rotation is still solved, so its problems arrive in the same pass.
+    """
+    try:
+        loaded = load()
+    except PlanError as exc:
+        later: list[PlanProblem] = []
+        if exc.loaded is not None and not any(p.path.startswith(_SHAPE) for p in exc.problems):
+            try:
+                build_schedule(exc.loaded, now=now)
+            except PlanError as more:
+                later = [p for p in more.problems if p not in exc.problems]
+        raise PlanError(exc.problems + later) from None
+    return loaded, build_schedule(loaded, now=now)
+
+
+_SHAPE = ("session", "facilitators", "phases")
 
 
 def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedule:
@@ -64,7 +89,7 @@ def build_schedule(loaded: LoadedPlan, *, now: datetime | None = None) -> Schedu
         start=start,
         end=end,
         timezone=tz,
-        study=plan.session.study or group_id(plan.session.title),
+        study=plan.session.study or ascii_slug(plan.session.title),
         host_email=plan.session.zoom.host_email,
         zoom=plan.session.zoom.model_dump(),
         board_enabled=plan.messages.board.enabled,

@@ -121,16 +121,17 @@ def _student_messages(x: MessageInputs) -> Iterator[PlannedMessage]:
     groups = {g.id: g for g in x.groups}
     invitation_at = msgs.invitation.resolve(s.start, s.end, tz)
     for student in x.students:
-        group = groups[student.group]
-        where = {"group_id": group.id, "group_name": group.name}
+        # A talks-only plan has no breakout: its students have no group, and no group messages.
+        group = groups.get(student.group)
+        where = {"group_id": group.id, "group_name": group.name} if group else {}
         yield _message(s, MessageKind.INVITATION, student, channel, invitation_at, s.end, where)
         yield from _survey_messages(x, student, channel, tz, where)
         if x.breakout_start is not None and x.breakout_end is not None and msgs.board.enabled:
             yield _message(
                 s, MessageKind.BOARD_LINK, student, channel, x.breakout_start, x.breakout_end, where
             )
-        for slot in x.rotation.slots:
-            if not any(v.group == group.id for v in slot.visits):
+        for slot in x.rotation.slots if group else ():
+            if group is not None and not any(v.group == group.id for v in slot.visits):
                 ctx = {
                     **where,
                     "slot": slot.index,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from facilitator.plan.models import BreakoutPhase, Plan, PlenaryPhase
+from facilitator.plan.times import gap_message, skipped_by_dst
 from facilitator.schedule.model import TimelineItem
 
 
@@ -20,14 +21,9 @@ class LocalTimeProblem(ValueError):
 
 def local_to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     """Attach `tz` to a naive local time and convert to UTC, refusing times inside a DST gap."""
-    aware = local.replace(tzinfo=tz)
-    round_trip = aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    if round_trip != local:
-        raise LocalTimeProblem(
-            f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it for daylight saving); "
-            "pick a time outside that hour"
-        )
-    return aware.astimezone(UTC)
+    if skipped_by_dst(local, tz):
+        raise LocalTimeProblem(gap_message(local, tz))
+    return local.replace(tzinfo=tz).astimezone(UTC)
 
 
 @dataclass(frozen=True)

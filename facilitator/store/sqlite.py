@@ -32,6 +32,7 @@ from facilitator.store.codec import (
 )
 from facilitator.store.errors import StoreOpenError
 from facilitator.store.run_mode import SqliteOptOuts, SqliteRunMode
+from facilitator.store.sqlite_access import SqliteAccess
 from facilitator.store.sqlite_base import connect
 from facilitator.store.sqlite_lease import SqliteLeases
 from facilitator.store.sqlite_outbox import SqliteOutbox
@@ -42,7 +43,7 @@ SURVEY_KINDS = ("pre", "post")
 SURVEY_EVENTS = ("opened", "completed")
 
 
-class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts, SqliteLeases):
+class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts, SqliteLeases, SqliteAccess):
     """Everything persistent, in one file. Use from one event loop; open one per process."""
 
     @classmethod
@@ -136,7 +137,9 @@ class SqliteStore(SqliteOutbox, SqliteRunMode, SqliteOptOuts, SqliteLeases):
                 "session_id": session_id,
                 "group_id": group_id,
                 "body": body,
-                "created_at": ts(created_at),
+                # To the minute only: an exact time could be matched against a proxy's log
+                # (address + time) to find the author of an anonymous post.
+                "created_at": ts(created_at.replace(second=0, microsecond=0)),
                 "hidden": int(hidden),
             },
         )

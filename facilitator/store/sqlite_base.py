@@ -8,6 +8,7 @@ would cost more than it saves. One store object belongs to one event loop.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
     target = Path(path)
     if str(path) != ":memory:" and not target.parent.exists():
         raise StoreOpenError(f"cannot open database {target}: folder {target.parent} does not exist")
+    if str(path) != ":memory:":
+        _private(target)
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
@@ -49,6 +52,17 @@ def connect(path: str | Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _private(target: Path) -> None:
+    """Create the database file 0600 (owner only), or tighten an existing one: it holds emails and
+    the email-to-code map. SQLite gives its -wal and -shm files the database file's permissions."""
+    try:
+        os.close(os.open(target, os.O_RDWR | os.O_CREAT, 0o600))
+        if target.stat().st_mode & 0o077:
+            target.chmod(0o600)
+    except OSError as exc:
+        raise StoreOpenError(f"cannot open database {target}: {exc.strerror}") from exc
 
 
 def _enable_wal(conn: sqlite3.Connection) -> str:

@@ -16,7 +16,7 @@ from facilitator.store.base import OutboxMessage
 from facilitator.surveys.rates import format_rates
 from facilitator.web import contributions
 from facilitator.web.auth import check_csrf
-from facilitator.web.common import ctx_of, iso
+from facilitator.web.common import ctx_of, iso, row_id
 from facilitator.web.context import clock_rate
 from facilitator.web.live import live_summary
 from facilitator.web.login import require_director
@@ -96,7 +96,7 @@ async def message_action(request: web.Request) -> web.Response:
     director = require_director(request)
     check_csrf(director, request.headers.get("X-CSRF-Token"))
     entry = await entry_or_404(ctx, request.match_info["sid"])
-    mid = int(request.match_info["mid"])
+    mid = row_id(request, "mid")
     message = await ctx.store.get_message(mid)
     if message is None or message.session_id != entry.id:
         raise web.HTTPNotFound(reason="There is no such message in this session.")
@@ -131,7 +131,7 @@ async def moderation(request: web.Request) -> web.Response:
     director = require_director(request)
     check_csrf(director, request.headers.get("X-CSRF-Token"))
     entry = await entry_or_404(ctx, request.match_info["sid"])
-    cid = int(request.match_info["cid"])
+    cid = row_id(request, "cid")
     hidden = request.match_info["action"] == "hide"
     if not await contributions.moderate(ctx, entry, cid, hidden):
         raise web.HTTPNotFound(reason="There is no such contribution in this session.")

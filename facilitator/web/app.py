@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,17 @@ from facilitator.web import (
     zoom_route,
 )
 from facilitator.web.access_log import PrivateAccessLogger
-from facilitator.web.auth import LoginThrottle
-from facilitator.web.common import CTX, POST_LIMITER, THROTTLE, USED_LOGIN, VERIFIED, VerifiedLinks
+from facilitator.web.clients import SignInThrottle
+from facilitator.web.common import (
+    CTX,
+    POST_LIMITER,
+    REVOKED,
+    STREAMS,
+    THROTTLE,
+    USED_LOGIN,
+    VERIFIED,
+    VerifiedLinks,
+)
 from facilitator.web.context import WebContext, clock_rate
 from facilitator.web.hub import CLOCK_TOPIC
 from facilitator.web.middleware import body_limit, error_pages, security_headers
@@ -82,6 +92,12 @@ async def _keepalive(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
 
 
+async def _load_revoked(app: web.Application) -> None:
+    """Director sessions ended by logout stay ended across a restart."""
+    ctx = app[CTX]
+    app[REVOKED].update(await ctx.store.revoked_director_sessions(ctx.now()))
+
+
 async def _end_streams(app: web.Application) -> None:
     app[CTX].hub.close()
 
@@ -96,10 +112,13 @@ def create_app(ctx: WebContext) -> web.Application:
         ],
     )
     app[CTX] = ctx
-    app[THROTTLE] = LoginThrottle()
+    app[THROTTLE] = SignInThrottle()
     app[POST_LIMITER] = SlidingWindowLimiter(ctx.now)
     app[USED_LOGIN] = set()
     app[login.LOGIN_FIRST_USE] = {}
+    app[REVOKED] = set()
+    app[STREAMS] = Counter()
+    app.on_startup.append(_load_revoked)
     app[VERIFIED] = VerifiedLinks()
     env = aiohttp_jinja2.setup(
         app,

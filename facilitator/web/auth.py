@@ -147,10 +147,17 @@ def check_csrf(director: Director, submitted: str | None) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only same-site paths are followed after login (no open redirect); anything else goes to `/`.
+
+    A single leading `/`, then no second `/` or backslash right after it, and no control or space
+    characters anywhere: browsers drop tabs and newlines from URLs (so `/\t/evil.example` becomes
+    `//evil.example`, another site) and a newline in a Location header breaks the response.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return "/"
+    if "\\" in target or any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in target):
+        return "/"
+    return target
 
 
 class LoginThrottle:

@@ -18,12 +18,15 @@ from facilitator.links import Audience
 from facilitator.schedule.model import Group
 from facilitator.web import board_view, contributions
 from facilitator.web.auth import derive_key
-from facilitator.web.common import POST_LIMITER, ctx_of, session_or_404, verify_link
+from facilitator.web.common import POST_LIMITER, ctx_of, row_id, session_or_404, verify_link
 from facilitator.web.context import SessionEntry, clock_rate
 from facilitator.web.hub import CLOCK_TOPIC, room_topic
 from facilitator.web.sse import stream
+from facilitator.zoom import bounded_json
 
 VOTER_COOKIE = "board_voter"
+VOTES_PER_POST = 10
+"""Votes per minute per board link are this many times the plan's `posts_per_minute`."""
 
 
 def _room(request: web.Request) -> tuple[SessionEntry, Group]:
@@ -117,11 +120,11 @@ async def board_page(request: web.Request) -> web.Response:
     return await _render(request, entry, group, notice=notice)
 
 
-def _too_many(request: web.Request, retry_after: float) -> web.HTTPTooManyRequests:
+def _too_many(request: web.Request, retry_after: float, action: str = "post") -> web.HTTPTooManyRequests:
     seconds = int(retry_after + 0.999)
     return web.HTTPTooManyRequests(
-        reason=f"This room's board is busy: please wait {seconds} seconds and post again. Nothing was lost "
-        "on your side; copy your text if you want to keep it.",
+        reason=f"This room's board is busy: please wait {seconds} seconds and {action} again. Nothing was "
+        "lost on your side; copy your text if you want to keep it.",
         headers={"Retry-After": str(seconds)},
     )
 
@@ -143,9 +146,10 @@ async def board_post(request: web.Request) -> web.StreamResponse:
     raw: Any
     if request.content_type == "application/json":
         try:
-            raw = (await request.json()).get("body")
-        except (ValueError, AttributeError):
-            raw = None
+            data = bounded_json.loads(await request.read())
+        except bounded_json.BadJson:
+            data = None
+        raw = data.get("body") if isinstance(data, dict) else None
     else:
         raw = (await request.post()).get("body")
     try:
@@ -182,22 +186,27 @@ async def board_vote(request: web.Request) -> web.StreamResponse:
     entry, group = _room(request)
     if board_view.is_closed(entry.schedule, ctx.now()):
         return await _closed(request, entry, group, _wants_json(request))
-    try:
-        cid = int(request.match_info["cid"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    cid = row_id(request, "cid")
     voter, new = _voter(request)
+    if new:
+        # Without the cookie the board set, every request would look like a new browser and
+        # votes would have no limit: ask for a reload (this answer sets the cookie).
+        message = "Votes need this board's cookie: reload the board (with cookies allowed) and vote again."
+        if _wants_json(request):
+            refused = web.json_response({"error": message}, status=403)
+            _set_voter(request, refused, voter)
+            return refused
+        return await _render(request, entry, group, error=message, status=403)
+    limit = VOTES_PER_POST * entry.schedule.session.board_posts_per_minute
+    wait = request.app[POST_LIMITER].try_acquire(f"votes/{entry.id}/{group.id}", limit)
+    if wait:
+        raise _too_many(request, wait, "vote")
     updated = await contributions.vote(ctx, entry, group.id, cid, voter, derive_key(ctx.settings, "vote"))
     if updated is None:
         raise web.HTTPNotFound(reason="There is no such post on this board.")
-    response: web.StreamResponse
     if _wants_json(request):
-        response = web.json_response({"ok": True, "id": cid, "votes": updated.votes})
-    else:
-        response = web.Response(status=303, headers={"Location": f"/b/{request.match_info['token']}"})
-    if new:
-        _set_voter(request, response, voter)
-    return response
+        return web.json_response({"ok": True, "id": cid, "votes": updated.votes})
+    return web.Response(status=303, headers={"Location": f"/b/{request.match_info['token']}"})
 
 
 async def board_list(request: web.Request) -> web.Response:

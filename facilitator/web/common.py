@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,14 +10,18 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from facilitator.links import LinkError
-from facilitator.web.auth import LoginThrottle
+from facilitator.web.clients import SignInThrottle
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.web.ratelimit import SlidingWindowLimiter
 
 CTX = web.AppKey("ctx", WebContext)
-THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+THROTTLE = web.AppKey("login_throttle", SignInThrottle)
 POST_LIMITER = web.AppKey("post_limiter", SlidingWindowLimiter)
 USED_LOGIN = web.AppKey("used_login_nonces", set)
+STREAMS = web.AppKey("open_streams_per_client", Counter)
+"""Open event streams by client pseudonym (clients.client_key), for the per-client cap."""
+REVOKED = web.AppKey("revoked_director_sessions", set)
+"""Session ids of director cookies ended by logout (loaded from the database at start)."""
 
 
 def ctx_of(request: web.Request) -> WebContext:
@@ -56,6 +61,17 @@ def verify_link(request: web.Request, audience: str) -> dict[str, Any]:
         return request.app[VERIFIED].verify(ctx_of(request), request.match_info["token"], audience)
     except LinkError:
         raise web.HTTPForbidden() from None
+
+
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(request: web.Request, name: str) -> int:
+    """The database id in the path parameter `name`; 404 unless it is one SQLite can hold."""
+    text = request.match_info[name]
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or not 0 < int(text) <= MAX_ROW_ID:
+        raise web.HTTPNotFound(reason="There is no such item.")
+    return int(text)
 
 
 def session_or_404(ctx: WebContext, session_id: str) -> SessionEntry:

@@ -95,6 +95,9 @@ class WebContext:
     login_nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     max_body_bytes: int = 2 * 1024 * 1024
     board_body_bytes: int = 16 * 1024
+    # Open event streams per client address: enough for a classroom behind one campus NAT,
+    # not for one client holding hundreds (the load benchmark raises it for its 500 viewers).
+    max_streams_per_client: int = 100
 
     def now(self) -> datetime:
         return self.clock.now()

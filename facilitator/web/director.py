@@ -6,6 +6,7 @@ from the store, the schedule and the live room state, and hand them to a templat
 
 from __future__ import annotations
 
+import base64
 import hmac
 from collections import Counter
 from typing import Any
@@ -13,12 +14,13 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from facilitator.plan.loader import LoadedPlan
+from facilitator.plan.files import FileProblem
+from facilitator.plan.loader import LoadedPlan, plan_text_of
 from facilitator.schedule.model import Schedule
 from facilitator.surveys.rates import format_rates
 from facilitator.web import contributions
 from facilitator.web.auth import check_csrf
-from facilitator.web.common import ctx_of
+from facilitator.web.common import ctx_of, row_id
 from facilitator.web.context import clock_rate
 from facilitator.web.hub import session_topic
 from facilitator.web.links import session_links
@@ -100,13 +102,12 @@ async def sessions_add(request: web.Request) -> web.Response:
             pasted.replace("\r\n", "\n"),
             safe_filename(name if isinstance(name, str) else "", "plan.yaml"),
         )
+        roster = roster or carried_roster(data.get("roster_name"), data.get("roster_data"))
     elif upload is not None:
         try:
-            text, filename = upload[1].decode("utf-8-sig"), upload[0]
-        except UnicodeDecodeError:
-            return await _sessions_page(
-                request, problems=[f"{upload[0]}:1:1: the file is not UTF-8 text"], status=400
-            )
+            text, filename = plan_text_of(upload[1]), upload[0]
+        except FileProblem as exc:
+            return await _sessions_page(request, problems=[f"{upload[0]}:1:1: the plan {exc}"], status=400)
     elif isinstance(pasted, str) and pasted.strip():
         text, filename = pasted.replace("\r\n", "\n"), "pasted-plan.yaml"
     else:
@@ -116,7 +117,7 @@ async def sessions_add(request: web.Request) -> web.Response:
     result = await add_session(ctx, text, filename, roster)
     if result.edit is not None:
         return await _edit(
-            request, director.csrf, *result.edit, confirm if isinstance(confirm, str) else None
+            request, director.csrf, *result.edit, confirm if isinstance(confirm, str) else None, roster
         )
     if result.entry is None:
         return await _sessions_page(
@@ -125,12 +126,27 @@ async def sessions_add(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/sessions/{result.entry.id}")
 
 
+def carried_roster(name: object, data: object) -> tuple[str, bytes] | None:
+    """The roster the confirm form carries back (base64), or None when there is none or it is bad."""
+    if not isinstance(name, str) or not isinstance(data, str) or not name:
+        return None
+    try:
+        return name, base64.b64decode(data, validate=True)
+    except ValueError:
+        return None
+
+
 async def _edit(
-    request: web.Request, csrf: str, loaded: LoadedPlan, schedule: Schedule, confirm: str | None
+    request: web.Request,
+    csrf: str,
+    loaded: LoadedPlan,
+    schedule: Schedule,
+    confirm: str | None,
+    roster: tuple[str, bytes] | None,
 ) -> web.Response:
     """An edit of a session that exists: show what changes; apply only on a matching confirm."""
     ctx = ctx_of(request)
-    proposal = await propose(ctx, loaded, schedule)
+    proposal = await propose(ctx, loaded, schedule, roster)
     changes = proposal.changes
     same_text = loaded.text == proposal.record.plan_text  # (adds alone: rows a restart queues anyway)
     if changes.empty or (same_text and not (changes.cancel or changes.replace or changes.corrections)):
@@ -201,10 +217,7 @@ async def message_action(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     await require_form(request)
     entry = await entry_or_404(ctx, request.match_info["sid"])
-    try:
-        mid = int(request.match_info["mid"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    mid = row_id(request, "mid")
     message = await ctx.store.get_message(mid)
     if message is None or message.session_id != entry.id:
         raise web.HTTPNotFound(reason="There is no such message in this session.")
@@ -224,10 +237,7 @@ async def moderation_action(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     await require_form(request)
     entry = await entry_or_404(ctx, request.match_info["sid"])
-    try:
-        cid = int(request.match_info["cid"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    cid = row_id(request, "cid")
     hidden = request.match_info["action"] == "hide"
     if not await contributions.moderate(ctx, entry, cid, hidden):
         raise web.HTTPNotFound(reason="There is no such contribution in this session.")

@@ -53,29 +53,49 @@ def apply_security_headers(response: web.StreamResponse, secure: bool) -> None:
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
+DIRECTOR_PREFIXES = ("/sessions", "/api/", "/login", "/logout")
+"""Paths whose answers are the director's (or their sign-in): never kept by a browser or proxy cache."""
+
+
+def is_director_path(path: str) -> bool:
+    return path == "/" or path.startswith(DIRECTOR_PREFIXES)
+
+
 def security_headers(secure: bool) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        private = is_director_path(request.path)
         try:
             response = await handler(request)
         except web.HTTPException as exc:
             apply_security_headers(exc, secure)
+            if private:
+                exc.headers["Cache-Control"] = "no-store"
             raise
         if not response.prepared:
             apply_security_headers(response, secure)
+            if private:
+                # A shared or back-button cache must not keep emails, messages or CSRF tokens.
+                response.headers["Cache-Control"] = "no-store"
         return response
 
     return middleware
 
 
 def body_limit(default: int, small: int, small_prefixes: tuple[str, ...]) -> Middleware:
-    """Refuse declared oversized bodies before reading them (aiohttp's client_max_size catches the rest)."""
+    """Refuse oversized bodies: declared ones before reading, streamed (chunked) ones while reading.
+
+    A chunked body has no Content-Length, so the limit is also handed to the request itself
+    (`client_max_size`), which makes `read()`/`post()` stop with 413 once it is passed.
+    """
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         limit = small if request.path.startswith(small_prefixes) else default
         if request.content_length is not None and request.content_length > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+        if request.can_read_body and request.client_max_size > limit:
+            request = request.clone(client_max_size=limit)
         return await handler(request)
 
     return middleware

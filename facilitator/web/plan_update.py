@@ -10,6 +10,7 @@ what was shown (someone else applied an edit meanwhile) just shows the new summa
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +29,15 @@ class Proposal:
     schedule: Schedule
     changes: PlanChanges
     record: SessionRecord
+    # The roster uploaded with the edit, carried through the confirm form (the server never reads
+    # a roster from a path the plan names) and kept with the plan when applied.
+    roster: tuple[str, bytes] | None = None
 
     @property
     def token(self) -> str:
-        """What the confirm form must send back: this exact plan, against this revision."""
-        seed = f"{self.record.id}|{self.record.plan_revision}|{self.loaded.text}"
+        """What the confirm form must send back: this exact plan and roster, against this revision."""
+        roster = hashlib.sha256(self.roster[1]).hexdigest() if self.roster else ""
+        seed = f"{self.record.id}|{self.record.plan_revision}|{self.loaded.text}|{roster}"
         return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
     def page(self) -> dict[str, Any]:
@@ -45,23 +50,27 @@ class Proposal:
             "plan_name": self.loaded.file,
             "token": self.token,
             "revision": self.changes.revision,
+            "roster_name": self.roster[0] if self.roster else "",
+            "roster_data": base64.b64encode(self.roster[1]).decode("ascii") if self.roster else "",
         }
 
 
-async def propose(ctx: WebContext, loaded: LoadedPlan, schedule: Schedule) -> Proposal:
+async def propose(
+    ctx: WebContext, loaded: LoadedPlan, schedule: Schedule, roster: tuple[str, bytes] | None = None
+) -> Proposal:
     sid = schedule.session.id
     record = await ctx.store.get_session(sid)
     assert record is not None  # only called for a session that exists
     rows = await ctx.store.list_messages(sid)
     changes = plan_changes(schedule, rows, record.start, ctx.now(), record.plan_revision + 1)
-    return Proposal(loaded, schedule, changes, record)
+    return Proposal(loaded, schedule, changes, record, roster)
 
 
 async def apply_proposal(ctx: WebContext, proposal: Proposal) -> SessionEntry:
     """Apply the changes, keep the new plan as the session's, and re-register it."""
     now, record, loaded, schedule = ctx.now(), proposal.record, proposal.loaded, proposal.schedule
     revision = await apply_changes(ctx.store, proposal.changes, now)
-    plan_path = keep_plan_files(ctx, loaded, schedule)
+    plan_path = keep_plan_files(ctx, loaded, schedule, proposal.roster)
     await ctx.store.upsert_session(
         SessionRecord(
             id=record.id,

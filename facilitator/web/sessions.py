@@ -13,9 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from facilitator.config import private_folder, write_private
 from facilitator.plan.errors import PlanError
 from facilitator.plan.loader import LoadedPlan, load_plan_text
-from facilitator.schedule.build import build_schedule
+from facilitator.schedule.build import build_schedule, load_and_build
 from facilitator.schedule.model import Schedule
 from facilitator.store.base import SessionRecord
 from facilitator.web.context import SessionEntry, WebContext
@@ -74,13 +75,12 @@ async def add_session(
 
     Problems come back as the same `FILE:LINE:COL: field: message` lines as `facilitator check`.
     """
-    upload_dir = ctx.settings.db_path.resolve().parent / "plans" / "incoming"
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    if roster is not None:
-        (upload_dir / safe_filename(roster[0], "roster.csv")).write_bytes(roster[1])
+    # The roster travels with the upload: the server never opens a path that the plan names.
+    rosters = {safe_filename(roster[0], "roster.csv"): roster[1]} if roster is not None else {}
     try:
-        loaded = load_plan_text(text, file=filename, base_dir=upload_dir)
-        schedule = build_schedule(loaded, now=ctx.now())
+        loaded, schedule = load_and_build(
+            lambda: load_plan_text(text, file=filename, rosters=rosters), now=ctx.now()
+        )
     except PlanError as exc:
         return AddResult(None, [str(p) for p in exc.problems])
     sid = schedule.session.id
@@ -88,7 +88,7 @@ async def add_session(
         return AddResult(None, [], edit=(loaded, schedule))  # an edit: reconciled after a confirm
     if sid in ctx.sessions:
         return AddResult(None, [f"{filename}:1:1: a session with id `{sid}` already exists"])
-    plan_path = keep_plan_files(ctx, loaded, schedule)
+    plan_path = keep_plan_files(ctx, loaded, schedule, roster)
     now = ctx.now()
     await ctx.store.upsert_session(
         SessionRecord(
@@ -111,18 +111,21 @@ async def add_session(
     return AddResult(entry, [])
 
 
-def keep_plan_files(ctx: WebContext, loaded: LoadedPlan, schedule: Schedule) -> Path:
-    """Copy the plan (and the roster it names, if uploaded) beside the database; the plan's path."""
-    upload_dir = ctx.settings.db_path.resolve().parent / "plans" / "incoming"
-    keep = ctx.settings.db_path.resolve().parent / "plans" / schedule.session.id
-    keep.mkdir(parents=True, exist_ok=True)
+def keep_plan_files(
+    ctx: WebContext, loaded: LoadedPlan, schedule: Schedule, roster: tuple[str, bytes] | None = None
+) -> Path:
+    """Keep the plan (and the roster uploaded with it) beside the database, owner-only; the plan's
+    path. The roster is written where the plan names it, inside this session's folder only, so a
+    restart reloads both from there."""
+    keep = private_folder(ctx.settings.db_path.resolve().parent / "plans" / schedule.session.id)
     plan_path = keep / safe_filename(loaded.file, "plan.yaml")
-    plan_path.write_text(loaded.text, encoding="utf-8")
+    write_private(plan_path, loaded.text.encode("utf-8"))
     roster_name = loaded.plan.students.roster
-    if roster_name is not None and Path(roster_name).name == roster_name:
-        roster_src = upload_dir / roster_name
-        if roster_src.is_file():
-            (keep / roster_name).write_bytes(roster_src.read_bytes())
+    if roster is not None and roster_name is not None:
+        target = (keep / roster_name).resolve()
+        if target.is_relative_to(keep.resolve()):
+            private_folder(target.parent)
+            write_private(target, roster[1])
     return plan_path
 
 

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from facilitator.web.common import ctx_of
+from facilitator.web.clients import client_key
+from facilitator.web.common import STREAMS, ctx_of
 from facilitator.web.context import clock_rate
 from facilitator.web.hub import CLOCK_TOPIC, encode_event
 from facilitator.web.middleware import apply_security_headers
@@ -38,6 +39,14 @@ async def stream(
         }
     )
     apply_security_headers(response, ctx.settings.cookie_secure)
+    client = client_key(request)
+    open_streams = request.app[STREAMS]
+    if open_streams[client] >= ctx.max_streams_per_client:
+        raise web.HTTPTooManyRequests(
+            reason="Too many live pages are open from here; close some tabs and reload.",
+            headers={"Retry-After": "30"},
+        )
+    open_streams[client] += 1
     sub = ctx.hub.subscribe(topics)
     try:
         await response.prepare(request)
@@ -57,4 +66,7 @@ async def stream(
         pass
     finally:
         ctx.hub.unsubscribe(sub)
+        open_streams[client] -= 1
+        if not open_streams[client]:
+            del open_streams[client]
     return response

@@ -13,14 +13,31 @@ import logging
 from aiohttp import web
 
 from facilitator.web import contributions
+from facilitator.web.clients import pseudonym
+from facilitator.web.common import POST_LIMITER
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.web.hub import session_topic
 from facilitator.web.position import publish_positions
+from facilitator.web.ratelimit import SlidingWindowLimiter
 from facilitator.zoom.events import ChatMessageSent, ZoomEvent
 from facilitator.zoom.live import anonymous_board_post
 from facilitator.zoom.webhooks import WebhookVerifier, add_webhook_route
 
 log = logging.getLogger(__name__)
+
+
+def _within_limits(
+    limiter: SlidingWindowLimiter, entry: SessionEntry, group: str, event: ChatMessageSent
+) -> bool:
+    """The board's limits apply to chat too: per sender, and per room as for the room's link.
+
+    The sender is keyed by a keyed hash held in memory only; their address is never stored.
+    """
+    limit = entry.schedule.session.board_posts_per_minute
+    sender = pseudonym("chat-sender", (event.sender_email or event.sender_name or "").strip().lower())
+    if limiter.try_acquire(f"chat/{entry.id}/{sender}", limit):
+        return False
+    return not limiter.try_acquire(f"{entry.id}/{group}", limit)
 
 
 def _sender_group(entry: SessionEntry, event: ChatMessageSent) -> str | None:
@@ -35,7 +52,7 @@ def _sender_group(entry: SessionEntry, event: ChatMessageSent) -> str | None:
     return next((s.group for s in entry.schedule.students if s.email == email), None)
 
 
-async def dispatch(ctx: WebContext, event: ZoomEvent) -> None:
+async def dispatch(ctx: WebContext, event: ZoomEvent, limiter: SlidingWindowLimiter | None = None) -> None:
     """Hand one verified event to every session it belongs to."""
     for entry in ctx.sessions:
         if entry.meeting_id is not None and entry.meeting_id != event.meeting_id:
@@ -49,6 +66,9 @@ async def dispatch(ctx: WebContext, event: ZoomEvent) -> None:
             group = _sender_group(entry, event)
             body = anonymous_board_post(event, prefix, entry.schedule.session.host_email)
             if group is None or body is None:
+                continue
+            if limiter is not None and not _within_limits(limiter, entry, group, event):
+                log.info("a chat message for the board was over the posting limit and was dropped")
                 continue
             try:
                 await contributions.post(ctx, entry, group, body)
@@ -67,7 +87,7 @@ def mount(app: web.Application, ctx: WebContext) -> bool:
     verifier = WebhookVerifier(secret.get_secret_value(), ctx.clock)
 
     async def on_event(event: ZoomEvent) -> None:
-        await dispatch(ctx, event)
+        await dispatch(ctx, event, app[POST_LIMITER])
 
-    add_webhook_route(app, verifier, on_event)
+    add_webhook_route(app, verifier, on_event, remember=ctx.store.remember_webhook_signature)
     return True

@@ -8,6 +8,7 @@ that ends up in a log line by accident does not leak who took part.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -134,6 +135,8 @@ def _text(obj: Mapping[str, Any], key: str, *, required: bool = False) -> str | 
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise EventFormatError(f"field {key!r} has the wrong type")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise EventFormatError(f"field {key!r} is not a finite number")
     return str(value) if not isinstance(value, float) else str(int(value))
 
 
@@ -159,6 +162,9 @@ def _participant(obj: Mapping[str, Any], time_key: str) -> Participant:
     )
 
 
+_LATEST_EVENT_TS = 253_402_300_799_000  # 9999-12-31T23:59:59Z in milliseconds, datetime's limit
+
+
 def parse_event(envelope: Mapping[str, Any]) -> ZoomEvent | None:
     """Turn a verified webhook body into a typed event; None for events the bot does not use.
 
@@ -178,6 +184,8 @@ def parse_event(envelope: Mapping[str, Any]) -> ZoomEvent | None:
     ts_raw = envelope.get("event_ts")
     if isinstance(ts_raw, bool) or not isinstance(ts_raw, int | float):
         raise EventFormatError("missing numeric field 'event_ts'")
+    if not 0 <= ts_raw <= _LATEST_EVENT_TS:
+        raise EventFormatError("'event_ts' is not a time in milliseconds since 1970")
     common: dict[str, Any] = {
         "event": name,
         "event_ts": datetime.fromtimestamp(ts_raw / 1000, UTC),

@@ -27,11 +27,14 @@ import aiohttp
 from aiohttp import web
 
 from facilitator.clock import Clock
+from facilitator.zoom import bounded_json
 from facilitator.zoom.events import URL_VALIDATION, EventFormatError, ZoomEvent, parse_event
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[ZoomEvent], Awaitable[None]]
+RememberSignature = Callable[[str, int, int], Awaitable[bool]]
+"""Durable replay memory: (signature, its timestamp, forget-before horizon) -> False if seen before."""
 WEBHOOK_PATH = "/zoom/webhook"
 SIGNATURE_HEADER = "x-zm-signature"
 TIMESTAMP_HEADER = "x-zm-request-timestamp"
@@ -118,6 +121,10 @@ class WebhookVerifier:
         speed = getattr(self._clock, "speed", 1.0)
         return max(self._max_skew.total_seconds(), self._min_real_skew * float(speed))
 
+    def horizon(self) -> int:
+        """Timestamps before this are refused as stale, so their signatures need not be remembered."""
+        return int(self._clock.now().timestamp() - self._window())
+
     @property
     def remembered(self) -> int:
         """How many signatures are held for replay detection (for tests and the health page)."""
@@ -131,10 +138,15 @@ class WebhookEndpoint:
     """The aiohttp handler plus the tasks it started, so shutdown can wait for them."""
 
     def __init__(
-        self, verifier: WebhookVerifier, on_event: EventHandler | None, answer_within: float = 2.0
+        self,
+        verifier: WebhookVerifier,
+        on_event: EventHandler | None,
+        answer_within: float = 2.0,
+        remember: RememberSignature | None = None,
     ) -> None:
         self.verifier = verifier
         self.on_event = on_event
+        self.remember = remember  # the database's replay memory, which survives a restart
         self.answer_within = answer_within  # seconds to wait for on_event before answering anyway
         self._pending: set[asyncio.Task[None]] = set()
 
@@ -147,10 +159,16 @@ class WebhookEndpoint:
         except WebhookRejected as exc:
             log.warning("zoom webhook rejected: %s (%d bytes)", exc, len(raw))
             return web.json_response({"error": "unauthorized", "reason": str(exc)}, status=401)
+        if self.remember is not None:
+            signature, timestamp = request.headers[SIGNATURE_HEADER], int(request.headers[TIMESTAMP_HEADER])
+            if not await self.remember(signature, timestamp, self.verifier.horizon()):
+                log.warning("zoom webhook rejected: signature already seen before a restart (replay)")
+                reason = "signature already seen (replay)"
+                return web.json_response({"error": "unauthorized", "reason": reason}, status=401)
         try:
-            envelope: Any = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _bad_request("body is not valid JSON")
+            envelope: Any = bounded_json.loads(raw)
+        except bounded_json.BadJson as exc:
+            return _bad_request(str(exc))
         if not isinstance(envelope, dict):
             return _bad_request("body is not a JSON object")
         if envelope.get("event") == URL_VALIDATION:
@@ -163,7 +181,7 @@ class WebhookEndpoint:
         try:
             event = parse_event(envelope)
         except EventFormatError as exc:
-            return _bad_request(f"malformed {envelope.get('event')!r} event: {exc}")
+            return _bad_request(f"malformed {str(envelope.get('event'))[:80]!r} event: {exc}")
         if event is None:
             log.debug("zoom webhook: ignored event %r", str(envelope.get("event"))[:80])
             return web.json_response({"status": "ignored"})
@@ -223,9 +241,10 @@ def add_webhook_route(
     verifier: WebhookVerifier,
     on_event: EventHandler | None,
     path: str = WEBHOOK_PATH,
+    remember: RememberSignature | None = None,
 ) -> WebhookEndpoint:
     """Serve the webhook at `path` on `app`; handlers still running are awaited at shutdown."""
-    endpoint = WebhookEndpoint(verifier, on_event)
+    endpoint = WebhookEndpoint(verifier, on_event, remember=remember)
     app.router.add_post(path, endpoint.handle)
 
     async def _cleanup(_: web.Application) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,62 @@ def test_every_bundled_plan_is_valid() -> None:
         result = run("check", str(plan), "--json")
         assert result.returncode == 0, (plan, result.stderr)
         assert json.loads(result.stdout)["rotation"]["optimal"] is True
+
+
+HOSTILE_EDITS = [
+    ("    title: Small groups", "    title: Small [/i] groups"),
+    ("  timezone: America/New_York", "  timezone: America"),
+    ("  seed: 7", "  seed: !!int abc"),
+    ("    duration: 60m", "    duration: 9223372036854775808m"),
+    ("  roster: shared-living-experiences-roster.csv", "  roster: /etc/passwd"),
+    ("  study: sle-2027", "  study: &a [*a]"),
+]
+
+
+def test_hostile_edits_of_the_seed_plan_exit_0_or_2_without_traceback(tmp_path: Path) -> None:
+    """The before-stop hook's edits (and the issue's): `check` answers, never with a traceback."""
+    text = SEED.read_text(encoding="utf-8")
+    for roster in SEED.parent.glob("*.csv"):
+        (tmp_path / roster.name).write_bytes(roster.read_bytes())
+    for i, (old, new) in enumerate(HOSTILE_EDITS):
+        lines = [new + line[len(old) :] if line.startswith(old) else line for line in text.splitlines()]
+        (tmp_path / f"p{i}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = run("check", f"p{i}.yaml", cwd=tmp_path)
+        assert result.returncode in (0, 2), (new, result.stderr[-2000:])
+        assert "Traceback" not in result.stdout + result.stderr, (new, result.stderr[-2000:])
+        assert "root:" not in result.stdout + result.stderr
+    markup = run("check", "p0.yaml", cwd=tmp_path)
+    assert markup.returncode == 0 and "Small [/i] groups" in markup.stdout
+
+
+def test_problems_print_one_per_line_whatever_the_width(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8").replace("timezone: America/New_York", "timezone: EST")
+    text = text.replace("host_email: course.director@example.edu", "host_email: '[not an email] at example'")
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    for roster in SEED.parent.glob("*.csv"):
+        (tmp_path / roster.name).write_bytes(roster.read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "facilitator", "check", "p.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "40"},
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith("p.yaml:") for line in lines), lines
+    assert "[not an email]" in result.stderr  # brackets are the plan's text, not markup
+
+
+def test_bracketed_names_print_as_written(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8").replace(
+        "name: Dr. Amara Okafor", "name: Dr. Amara Okafor [she/her]"
+    )
+    text = text.replace("title: Small groups", "title: Small groups [bold]loud[/bold]")
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    for roster in SEED.parent.glob("*.csv"):
+        (tmp_path / roster.name).write_bytes(roster.read_bytes())
+    result = run("check", "p.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[she/her]" in result.stdout and "[bold]loud[/bold]" in result.stdout

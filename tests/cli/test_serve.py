@@ -103,3 +103,35 @@ async def test_serve_refuses_a_rehearsal_database(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2 and "belongs to a rehearsal" in " ".join(result.stdout.split())
     assert "Traceback" not in result.stdout + result.stderr
+
+
+async def test_serve_prints_a_plans_text_as_written_when_it_cannot_resume(tmp_path: Path) -> None:
+    """A note quoting the plan ("[/i]" in a roster name) is text, not markup: no crash at start."""
+    loaded = load_plan(SEED)
+    schedule = build_schedule(loaded)
+    text = loaded.text.replace("shared-living-experiences-roster.csv", "'[/i] roster.csv'")
+    plan = tmp_path / "moved.yaml"
+    plan.write_text(text, encoding="utf-8")
+    store = await SqliteStore.open(tmp_path / "serve.db")
+    await start_session(store, schedule, text, str(plan))
+    await store.close()
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
+    env |= {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48}
+    links_file = tmp_path / "links.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "serve.db"),
+         "--port", str(port), "--links-json", str(links_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not links_file.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert links_file.exists(), proc.stdout.read() if proc.stdout else ""
+        assert links_file.stat().st_mode & 0o077 == 0  # it holds the director's sign-in link
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert "Traceback" not in out and "cannot resume" in out and "[/i] roster.csv" in out

@@ -90,3 +90,12 @@ async def test_status_shows_response_rates_as_the_study_reports_them(tmp_path: P
     console = Console(record=True, width=200)
     console.print(format_status_table([status]))
     assert "Survey responses: pre 2 of 4, post 2 of 4, both 1 of 4 (25%)" in console.export_text()
+
+
+def test_status_prints_bracketed_titles_as_written() -> None:
+    from facilitator.delivery.status import SessionStatus
+
+    status = SessionStatus("s", "Small [/i] groups [she/her]", T0, "active", {"invitation": {"sent": 1}})
+    console = Console(record=True, width=200)
+    console.print(format_status_table([status]))
+    assert "Small [/i] groups [she/her]" in console.export_text()

@@ -120,6 +120,7 @@ async def test_vote_on_another_rooms_post_is_404(web_app: Web) -> None:
     cid = (await (await c.post(web_app.board_path("group-1"), json={"body": "mine"}, headers=JSON)).json())[
         "contribution"
     ]["id"]
+    await c.get(web_app.board_path("group-2"))  # a browser on room 2's board, with its cookie
     resp = await c.post(f"{web_app.board_path('group-2')}/vote/{cid}", headers=JSON)
     assert resp.status == 404
 

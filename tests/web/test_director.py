@@ -146,8 +146,12 @@ async def test_upload_plan_with_roster_adds_a_session(make_web: WebFactory) -> N
     assert record is not None and record.plan_text == text
     page = await (await w.client.get(f"/sessions/{sid}")).text()
     assert "Second Cohort" in page and "<svg" in page and "Dr. Henrik Lindqvist" in page
-    # adding the same plan again is refused, with the reason inline
-    again = await w.client.post("/sessions", data={"csrf": csrf, "plan_text": text})
+    # adding the same plan again (its roster with it) is refused, with the reason inline
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("plan_text", text)
+    form.add_field("roster_file", roster, filename="roster.csv", content_type="text/csv")
+    again = await w.client.post("/sessions", data=form)
     assert again.status == 400 and "already exists" in await again.text()
     # a session from the store is rebuilt after a "restart" (registry emptied)
     w.ctx.sessions.remove(sid)

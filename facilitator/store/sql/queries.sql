@@ -250,3 +250,29 @@ UPDATE sessions SET plan_revision = plan_revision + 1 WHERE id = :id RETURNING p
 -- A pending row replaced by a plan edit: cancelled, its key freed for the new version.
 UPDATE outbox SET status = 'cancelled', key = :retired_key, last_error = :reason
 WHERE id = :id AND status = 'pending';
+
+-- Issue 11: webhook replay memory, revoked director sessions, one-time sign-in links.
+
+-- name: forget_webhook_signatures
+DELETE FROM zoom_webhook_seen WHERE request_ts < :horizon;
+
+-- name: remember_webhook_signature
+INSERT INTO zoom_webhook_seen (signature, request_ts) VALUES (:signature, :request_ts)
+ON CONFLICT DO NOTHING;
+
+-- name: revoke_director_session
+INSERT INTO director_sessions_revoked (sid, expires) VALUES (:sid, :expires)
+ON CONFLICT DO NOTHING;
+
+-- name: forget_revoked_sessions
+DELETE FROM director_sessions_revoked WHERE expires < :now;
+
+-- name: revoked_director_sessions
+SELECT sid FROM director_sessions_revoked WHERE expires >= :now;
+
+-- name: add_login_link
+INSERT INTO director_login_links (nonce_hash, expires) VALUES (:nonce_hash, :expires);
+
+-- name: use_login_link
+UPDATE director_login_links SET used_at = :now
+WHERE nonce_hash = :nonce_hash AND used_at IS NULL AND expires >= :now;
