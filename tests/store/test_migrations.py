@@ -132,12 +132,13 @@ def test_versions_may_leave_gaps_and_a_lower_one_added_later_still_runs(tmp_path
     """Branches take reserved ranges (0040-0049, ...): a migration merged later with a lower
     number than one already applied must still be applied, once."""
     first, *rest = migrations()
+    top = migrations()[-1].version  # above every real migration, which `connect` has applied
     conn = connect(tmp_path / "gaps.db")
     try:
-        high = Migration(50, "high", ("CREATE TABLE high_one (x INTEGER)",))
-        assert migrate(conn, (first, high))[-1:] == [50]
-        low = Migration(20, "low", ("CREATE TABLE low_one (x INTEGER)",))
-        assert migrate(conn, (first, low, high)) == [20]
+        high = Migration(top + 50, "high", ("CREATE TABLE high_one (x INTEGER)",))
+        assert migrate(conn, (first, high))[-1:] == [top + 50]
+        low = Migration(top + 20, "low", ("CREATE TABLE low_one (x INTEGER)",))
+        assert migrate(conn, (first, low, high)) == [top + 20]
         assert migrate(conn, (first, low, high)) == []
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"high_one", "low_one"} <= names

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import string
+from pathlib import Path
 
 import aiohttp
 
@@ -41,7 +42,10 @@ async def test_an_edited_plan_is_shown_first_and_applied_only_on_confirm(make_we
 
     token = re.search(r'name="confirm" value="([0-9a-f]+)"', page)
     assert token is not None
-    fields = {"csrf": csrf, "plan_text": edited, "plan_name": "edited.yaml"}
+    # The confirm form carries the uploaded roster back (the server reads no roster from a path).
+    carried = dict(re.findall(r'name="(roster_name|roster_data)" value="([^"]*)"', page))
+    assert carried.get("roster_name") == ROSTER.name and carried.get("roster_data")
+    fields = {"csrf": csrf, "plan_text": edited, "plan_name": "edited.yaml", **carried}
     stale = await w.client.post("/sessions", data={**fields, "confirm": "0" * 32}, allow_redirects=False)
     assert stale.status == 200 and "Apply these changes" in await stale.text()  # shown again
     assert (await w.store.get_session(sid)).plan_revision == 0  # type: ignore[union-attr]
@@ -52,6 +56,8 @@ async def test_an_edited_plan_is_shown_first_and_applied_only_on_confirm(make_we
     assert applied.status == 303 and applied.headers["Location"] == f"/sessions/{sid}"
     record = await w.store.get_session(sid)
     assert record is not None and record.plan_revision == 1 and record.plan_text == edited
+    kept_roster = Path(record.plan_file).parent / ROSTER.name  # what a restart reloads
+    assert kept_roster.is_file() and LEAVING not in kept_roster.read_text()
     rows = await w.store.list_messages(sid)
     gone = {r.status for r in rows if r.recipient == LEAVING and r.status is not MessageStatus.SENT}
     assert gone == {MessageStatus.CANCELLED}
