@@ -23,32 +23,20 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"surveys", "store", "schedule", "plan"},
     "web": {"delivery", "zoom", "store", "schedule", "plan", "surveys"},
     "zoomapp": {"web", "delivery", "zoom", "store", "schedule", "plan", "surveys"},
-    "app": {
-        "web",
-        "zoomapp",
-        "delivery",
-        "zoom",
-        "zoomsim",
-        "store",
-        "schedule",
-        "plan",
-        "surveys",
-        "report",
-    },
-    "cli": {
-        "app",
-        "web",
-        "zoomapp",
-        "delivery",
-        "zoom",
-        "zoomsim",
-        "store",
-        "schedule",
-        "plan",
-        "surveys",
-        "report",
-    },
 }
+ALLOWED["app"] = {
+    "web",
+    "zoomapp",
+    "delivery",
+    "zoom",
+    "zoomsim",
+    "store",
+    "schedule",
+    "plan",
+    "surveys",
+    "report",
+}
+ALLOWED["cli"] = {"app", *ALLOWED["app"]}
 # The only production modules that may import the simulator: the simulation entry points.
 SIMULATION_ENTRY_POINTS = {"facilitator.app.simulation", "facilitator.cli.zoom_sim"}
 

@@ -21,6 +21,7 @@ from facilitator.clock import Clock
 from facilitator.schedule.messages import visit_context
 from facilitator.schedule.model import (
     Audience,
+    FacilitatorInfo,
     Lane,
     MessageKind,
     PlannedMessage,
@@ -61,28 +62,49 @@ class Adherence:
         }
 
 
-def escalation_message(schedule: Schedule, slot: Slot, miss: Misplacement) -> PlannedMessage:
-    fac = schedule.facilitator(miss.facilitator_id)
+def _missed_move_message(
+    schedule: Schedule,
+    slot: Slot,
+    miss: Misplacement,
+    kind: MessageKind,
+    audience: Audience,
+    person: FacilitatorInfo,
+    key: str,
+    extra: dict[str, object],
+) -> PlannedMessage:
+    """One cue about a missed move, due 2 minutes into the slot and useless after it."""
     group = schedule.group(miss.expected_group)
-    actual = miss.actual_group
     return PlannedMessage(
-        key=f"{schedule.session.id}/escalation/{fac.id}/{slot.index}",
-        kind=MessageKind.ESCALATION,
-        audience=Audience.FACILITATOR,
-        recipient=fac.email,
-        recipient_id=fac.id,
-        channel=fac.channel,
-        template=MessageKind.ESCALATION.value,
+        key=key,
+        kind=kind,
+        audience=audience,
+        recipient=person.email,
+        recipient_id=person.id,
+        channel=person.channel,
+        template=kind.value,
         due=slot.start + CHECK_AFTER,
         deadline=slot.end,
         lane=Lane.CUE,
         context={
             "session_id": schedule.session.id,
             "session_title": schedule.session.title,
-            **visit_context(fac.id, group, slot),
-            "current_group_id": actual if actual not in (None, MAIN, UNMAPPED) else None,
-            "in_meeting": actual is not None,
+            **visit_context(miss.facilitator_id, group, slot),
+            **extra,
         },
+    )
+
+
+def escalation_message(schedule: Schedule, slot: Slot, miss: Misplacement) -> PlannedMessage:
+    """The late facilitator's own cue: where they are due, and where Zoom shows them."""
+    fac = schedule.facilitator(miss.facilitator_id)
+    actual = miss.actual_group
+    extra: dict[str, object] = {
+        "current_group_id": actual if actual not in (None, MAIN, UNMAPPED) else None,
+        "in_meeting": actual is not None,
+    }
+    key = f"{schedule.session.id}/escalation/{fac.id}/{slot.index}"
+    return _missed_move_message(
+        schedule, slot, miss, MessageKind.ESCALATION, Audience.FACILITATOR, fac, key, extra
     )
 
 
@@ -95,25 +117,17 @@ def host_escalation_messages(schedule: Schedule, slot: Slot, miss: Misplacement)
     text = missed_move(fac.name, group.name, slot.index + 1, minutes, miss.whereabouts(names)) + (
         "; they have been told."
     )
+    extra: dict[str, object] = {"facilitator_name": fac.name, "escalation_text": text}
     return [
-        PlannedMessage(
-            key=f"{schedule.session.id}/host_escalation/{host.id}/{fac.id}/{slot.index}",
-            kind=MessageKind.HOST_ESCALATION,
-            audience=Audience.HOST,
-            recipient=host.email,
-            recipient_id=host.id,
-            channel=host.channel,
-            template=MessageKind.HOST_ESCALATION.value,
-            due=slot.start + CHECK_AFTER,
-            deadline=slot.end,
-            lane=Lane.CUE,
-            context={
-                "session_id": schedule.session.id,
-                "session_title": schedule.session.title,
-                **visit_context(fac.id, group, slot),
-                "facilitator_name": fac.name,
-                "escalation_text": text,
-            },
+        _missed_move_message(
+            schedule,
+            slot,
+            miss,
+            MessageKind.HOST_ESCALATION,
+            Audience.HOST,
+            host,
+            f"{schedule.session.id}/host_escalation/{host.id}/{fac.id}/{slot.index}",
+            extra,
         )
         for host in schedule.hosts
     ]
