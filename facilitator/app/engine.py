@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,14 @@ from facilitator.store.base import MeetingRecord, OutboxMessage, Store
 from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.live import LiveRoomState
+from facilitator.zoom.meeting_driver import MeetingDriver
 from facilitator.zoom.provision import provision
+
+# Builds a session's meeting driver (the host console's, say) from its schedule, live state,
+# meeting uuid and the engine's enqueue; None: the default cue-only driver.
+DriverFactory = Callable[
+    [Schedule, LiveRoomState, str | None, Callable[[PlannedMessage], Awaitable[None]]], MeetingDriver
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +85,13 @@ class Engine:
         on_delivery: Callable[[DeliveryEvent], None] | None = None,
         note: Callable[[str], None] | None = None,
         channels: Mapping[str, Channel] | None = None,
+        driver_factory: DriverFactory | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.zoom = zoom
+        self.driver_factory = driver_factory
         self.note = note or (lambda text: log.info("%s", text))
         self.signer = LinkSigner(settings.secret_key.get_secret_value(), settings.public_url)
         self.channels = (
@@ -101,6 +110,9 @@ class Engine:
             for task in handle.tasks:
                 task.cancel()
             await asyncio.gather(*handle.tasks, return_exceptions=True)
+            aclose = getattr(handle.watcher.driver, "aclose", None)
+            if aclose is not None:
+                await aclose()
         await self.runner.stop()
         for channel in self.channels.values():
             close = getattr(channel, "close", None)
@@ -125,7 +137,12 @@ class Engine:
         codes = {s.email: builder.survey_code_for(s.email) for s in schedule.students}
         await self.store.save_survey_codes(sid, schedule.session.study, codes)
         live = LiveRoomState.from_schedule(schedule, str(meeting.meeting_id) if meeting else None)
-        watcher = EscalationWatcher(schedule, live, self.clock, self._enqueue)
+        driver = (
+            self.driver_factory(schedule, live, meeting.uuid if meeting else None, self._enqueue)
+            if self.driver_factory is not None
+            else None
+        )
+        watcher = EscalationWatcher(schedule, live, self.clock, self._enqueue, driver=driver)
         handle = SessionHandle(
             schedule, builder, MessageRenderer(self.renderer, builder), live, watcher, meeting, join_urls
         )
@@ -197,6 +214,9 @@ class Engine:
 
     async def _should_skip(self, row: OutboxMessage) -> str | None:
         handle = self.handles.get(row.session_id)
+        held = getattr(handle.watcher.driver, "skip_reason", None) if handle is not None else None
+        if held is not None and (reason := held(row)) is not None:
+            return str(reason)  # the host console moves this physician: their move cue waits
         if row.unless_completed is None or handle is None:
             return None
         code = handle.builder.survey_code_for(row.recipient)

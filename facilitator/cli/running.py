@@ -42,6 +42,8 @@ from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.errors import ZoomError
+from facilitator.zoomapp import routes as console_routes
+from facilitator.zoomapp.service import console_from_settings
 
 OPEN = {MessageStatus.PENDING.value, MessageStatus.SENDING.value}
 
@@ -57,6 +59,7 @@ class RunOptions:
     links_json: Path | None
     quiet: bool = False
     zoom_faults: tuple[tuple[str, int], ...] = ()  # simulator faults to inject before provisioning
+    console: bool = False  # simulated host console (Zoom App) runs the rotation
 
 
 async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOptions, console: Console) -> int:
@@ -99,6 +102,8 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
             for kind, count in options.zoom_faults:
                 services.zoom.inject(kind, count=count, delay=30.0 if kind == "slow" else 1.0)
             overrides.update(services.settings_overrides())
+            if options.console:
+                overrides.update(services.console_overrides())
         else:
             clock = SystemClock()
         settings = load_settings(**overrides)
@@ -120,6 +125,7 @@ async def _run(
 ) -> int:
     progress = RunProgress(schedule, console)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
+    console_service = console_from_settings(settings, clock)
     engine = Engine(
         settings,
         store,
@@ -128,8 +134,18 @@ async def _run(
         console=_console_cue(console),
         on_delivery=None if options.quiet else progress.on_event,
         note=lambda text: console.print(f"[dim]{text}[/dim]"),
+        driver_factory=console_service.driver_for if console_service is not None else None,
     )
-    app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
+    app = create_app(engine.web)
+    if console_service is not None:
+        console_routes.mount(app, console_service)
+        console_service.on_action = lambda a: console.print(
+            f"[magenta]console[/magenta] {a.what}{' ' + a.facilitator_id if a.facilitator_id else ''}: "
+            f"{a.detail}" + ("" if a.ok else " [red](failed)[/red]"),
+            highlight=False,
+        )
+        console.print(f"[bold]Host console (Zoom App Home URL):[/bold] {settings.public_url}/zoomapp/home")
+    app_runner = web.AppRunner(app, **RUNNER_KWARGS)
     await app_runner.setup()
     await web.SockSite(app_runner, sock).start()
     simulation: LiveSimulation | None = None
@@ -157,12 +173,15 @@ async def _run(
                 f"{settings.public_url}/zoom/webhook",
                 settings,
                 forget=(forget,) if forget else (),
+                console_url=settings.public_url if console_service is not None else None,
             )
             simulation.start()
             handle.watcher.ready = simulation.caught_up
         await _drain(engine, store, clock, schedule, progress, console, options, services)
         counts = await store.message_counts(schedule.session.id)
         console.print(summary_tables(schedule, counts, handle.watcher.adherence, misses))
+        if console_service is not None:
+            _print_console_summary(console, handle.watcher.driver)
         failed = sum(n for (_, status), n in counts.items() if status == MessageStatus.FAILED.value)
         if services is not None:
             console.print(
@@ -213,6 +232,14 @@ async def _drain(
         if skipper is not None:
             skipper.cancel()
             await asyncio.gather(skipper, return_exceptions=True)
+
+
+def _print_console_summary(console: Console, driver: Any) -> None:
+    log = getattr(driver, "log", None)
+    if log is None:
+        return
+    figures = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in log.counts().items())
+    console.print(f"[bold]Host console:[/bold] {figures}", highlight=False)
 
 
 def _console_cue(console: Console) -> Any:

@@ -1,0 +1,360 @@
+"""`ZoomAppDriver`: the MeetingDriver that runs the rotation through the host's console.
+
+At the breakout start it opens the rooms Zoom already has from the REST pre-assignment (never
+`createBreakoutRooms`, which deletes them); at each slot boundary it assigns every physician to
+their next room; it posts the prompt and time warnings to the meeting chat where the client can;
+at the end it closes the rooms. Strategy `move` (default) moves physicians while rooms stay open;
+`reopen` closes, re-assigns and re-opens with automatic moves (no click, everyone shuffles).
+
+Fallback, always: no console, a client too old, an SDK refusal after bounded retries, or a move
+the webhooks do not confirm in time, and that physician gets today's move cue at once (the
+planned MOVE_NOW cue is held back only while a capable console is in control). The escalation
+watcher still checks, 2 minutes in, where the webhooks say people are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from facilitator.clock import Clock
+from facilitator.schedule.model import MessageKind, PlannedMessage, Schedule, Slot, Visit
+from facilitator.store.base import OutboxMessage
+from facilitator.zoom.live import LiveRoomState
+from facilitator.zoom.meeting_driver import CueingDriver
+from facilitator.zoomapp.actions import Action, ActionLog
+from facilitator.zoomapp.hub import ConsoleHub
+from facilitator.zoomapp.protocol import RETRYABLE, Ack
+from facilitator.zoomapp.roster import ParticipantDirectory
+
+STRATEGIES = ("move", "reopen")
+WARN_BEFORE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class ConsoleTimings:
+    ack_timeout: float = 5.0  # real seconds for the console to answer one SDK call
+    attempts: int = 3  # per command, for answers that say "failed" or none at all
+    retry_pause: float = 0.2  # real seconds between attempts
+    confirm_within: timedelta = timedelta(seconds=30)  # clock time for the webhooks to show the move
+    confirm_step: timedelta = timedelta(seconds=1)
+
+
+@dataclass
+class VisitState:
+    issued_at: datetime | None = None
+    accepted: bool = False
+    confirmed: bool = False
+    fallback_sent: bool = False
+    planned_cue_sent: bool = False
+    planned_cue_held: bool = False
+
+
+class ZoomAppDriver:
+    def __init__(
+        self,
+        schedule: Schedule,
+        live: LiveRoomState,
+        clock: Clock,
+        hub: ConsoleHub,
+        meeting_uuid: str | None,
+        enqueue: Callable[[PlannedMessage], Awaitable[None]],
+        strategy: str = "move",
+        timings: ConsoleTimings | None = None,
+        log: ActionLog | None = None,
+    ) -> None:
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown console strategy {strategy!r}")
+        self.schedule = schedule
+        self.live = live
+        self.clock = clock
+        self.hub = hub
+        self.meeting_uuid = meeting_uuid
+        self.enqueue = enqueue
+        self.strategy = strategy
+        self.timings = timings or ConsoleTimings()
+        self.log = log or ActionLog()
+        self.cueing = CueingDriver(live, clock)  # the expectations the escalation watcher shares
+        self.directory = ParticipantDirectory(schedule, live)
+        self.paused = False
+        self.visits: dict[tuple[str, int], VisitState] = {}
+        self._slots: dict[int, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._ids = itertools.count(1)
+        self._room_ids: dict[str, str] = {}
+
+    # -- MeetingDriver ----------------------------------------------------------------------------
+
+    async def open_rooms(self) -> None:
+        await self.cueing.open_rooms()
+        if self._unusable() is not None:
+            self._note("open_rooms", False, f"not opened by the console: {self._unusable()}")
+            return
+        if self.strategy == "reopen":
+            await self._call("configure", "configureBreakoutRooms", _AUTO_MOVE)
+        ack = await self._call("open", "openBreakoutRooms", {})
+        ok = ack.ok or ack.code == 10121
+        self._note("open_rooms", ok, "rooms opened" if ack.ok else ack.reason)
+        if ok:
+            self._spawn(self._post_prompts())
+
+    async def move_facilitator(self, facilitator_id: str, group_id: str | None, slot: int) -> None:
+        await self.cueing.move_facilitator(facilitator_id, group_id, slot)
+        self.visits.setdefault((facilitator_id, slot), VisitState())
+        if slot not in self._slots:  # the first move of a slot starts the whole slot's moves
+            self._slots[slot] = self._spawn(self._run_slot(self.schedule.rotation.slots[slot]))
+
+    async def close_rooms(self) -> None:
+        await self.cueing.close_rooms()
+        if self._unusable() is not None:
+            self._note("close_rooms", False, f"not closed by the console: {self._unusable()}")
+            return
+        ack = await self._call("close", "closeBreakoutRooms", {})
+        ok = ack.ok or ack.code == 10092
+        self._note("close_rooms", ok, "rooms closed" if ack.ok else ack.reason)
+
+    async def broadcast(self, text: str) -> None:
+        await self.cueing.broadcast(text)
+        link = self.hub.controller(self.meeting_uuid)
+        if link is None or not link.chat_supported or self.paused:
+            self._note("chat", False, "not posted: the console cannot post to the meeting chat")
+            return
+        ack = await self._call("chat", "sendMessageToChat", {"message": text[:1000]})
+        self._note("chat", ack.ok, text if ack.ok else ack.reason)
+
+    async def move_now(self, facilitator_id: str, slot: Slot) -> None:
+        """The host's "move now" button: this physician to this round's room, at once."""
+        visit = next((v for v in slot.visits if v.facilitator == facilitator_id), None)
+        if visit is None:
+            self._note("warn", False, "no visit this round", facilitator_id, slot.index)
+            return
+        rooms = await self._rooms()
+        if rooms is None:
+            self._note("warn", False, "the console could not read the breakout rooms", facilitator_id)
+            return
+        await self.directory.refresh(self._call)
+        if await self._move(visit, slot, rooms):
+            self._spawn(self._confirm(visit, slot))
+
+    # -- the outbox asks whether to hold the planned move cue ---------------------------------------
+
+    def skip_reason(self, row: OutboxMessage) -> str | None:
+        """Hold a planned MOVE_NOW cue while a capable console moves that physician."""
+        if row.kind != MessageKind.MOVE_NOW.value or "/console-fallback/" in row.key:
+            return None
+        slot = row.context.get("slot")
+        if not isinstance(slot, int):
+            return None
+        state = self.visits.setdefault((row.recipient_id, slot), VisitState())
+        if state.fallback_sent:
+            return "the console's fallback cue for this move was already sent"
+        if self._unusable() is None:
+            state.planned_cue_held = True
+            return "the host console moves this physician"
+        state.planned_cue_sent = True
+        return None
+
+    # -- the rotation ---------------------------------------------------------------------------------
+
+    def _unusable(self) -> str | None:
+        if self.paused:
+            return "automation is paused in the console"
+        link = self.hub.controller(self.meeting_uuid)
+        if link is None:
+            return "no host console is connected"
+        return link.unusable_because()
+
+    async def _run_slot(self, slot: Slot) -> None:
+        why = self._unusable()
+        if why is not None:
+            for v in slot.visits:
+                await self._fallback(v, slot, why)
+            return
+        rooms = await self._rooms()
+        if rooms is None:
+            for v in slot.visits:
+                await self._fallback(v, slot, "the console could not read the breakout rooms")
+            return
+        await self.directory.refresh(self._call)
+        reopen = self.strategy == "reopen" and slot.index > 0
+        if reopen:
+            await self._call(f"configure-{slot.index}", "configureBreakoutRooms", _AUTO_MOVE)
+            ack = await self._call(f"close-{slot.index}", "closeBreakoutRooms", {})
+            self._note("close_rooms", ack.ok or ack.code == 10092, f"closed to re-assign slot {slot.index + 1}")
+        moves = [self._move(v, slot, rooms) for v in slot.visits]
+        if reopen:
+            await asyncio.gather(*(m for m in moves))
+            ack = await self._call(f"open-{slot.index}", "openBreakoutRooms", {})
+            self._note("open_rooms", ack.ok or ack.code == 10121, f"re-opened for slot {slot.index + 1}")
+            await asyncio.gather(*(self._confirm(v, slot) for v in slot.visits if self._accepted(v, slot)))
+        else:
+            await asyncio.gather(*(self._then_confirm(m, v, slot) for m, v in zip(moves, slot.visits, strict=True)))
+        if slot.end - slot.start > 2 * WARN_BEFORE:
+            self._spawn(self._warn(slot))
+
+    async def _then_confirm(self, move: Awaitable[bool], visit: Visit, slot: Slot) -> None:
+        if await move:
+            await self._confirm(visit, slot)
+
+    def _accepted(self, visit: Visit, slot: Slot) -> bool:
+        return self.visits[(visit.facilitator, slot.index)].accepted
+
+    async def _rooms(self) -> dict[str, str] | None:
+        ack = await self._call("rooms", "getBreakoutRoomList", {})
+        if not ack.ok or not isinstance(ack.result, dict):
+            return None
+        rooms = ack.result.get("rooms")
+        if not isinstance(rooms, list):
+            return None
+        found = {
+            str(r.get("name")): str(r.get("breakoutRoomId"))
+            for r in rooms
+            if isinstance(r, dict) and r.get("name") and r.get("breakoutRoomId")
+        }
+        self._room_ids = found
+        return found
+
+    async def _move(self, visit: Visit, slot: Slot, rooms: dict[str, str]) -> bool:
+        state = self.visits.setdefault((visit.facilitator, slot.index), VisitState())
+        group = self.schedule.group(visit.group)
+        room_id = rooms.get(group.name)
+        who = self.directory.resolve(visit.facilitator)
+        if room_id is None:
+            await self._fallback(visit, slot, f"Zoom has no breakout room named {group.name!r}")
+            return False
+        if who.problem is not None or who.participant_uuid is None:
+            await self._fallback(visit, slot, who.problem or "not identified in the meeting")
+            return False
+        state.issued_at = self.clock.now()
+        data = {"participantUUID": who.participant_uuid, "uuid": room_id}
+        ack = await self._call(f"move-{visit.facilitator}-{slot.index}", "assignParticipantToBreakoutRoom", data)
+        lag = (state.issued_at - slot.start).total_seconds()
+        self._note(
+            "move",
+            ack.ok,
+            f"assigned to {group.name}" if ack.ok else ack.reason,
+            visit.facilitator,
+            slot.index,
+            {"issued_after_boundary_s": round(lag, 3), "code": ack.code},
+        )
+        if not ack.ok:
+            await self._fallback(visit, slot, ack.reason)
+            return False
+        state.accepted = True
+        return True
+
+    async def _confirm(self, visit: Visit, slot: Slot) -> None:
+        """Wait (on the clock) for the webhooks to show the physician in the room."""
+        state = self.visits[(visit.facilitator, slot.index)]
+        asked = state.issued_at or self.clock.now()
+        deadline = asked + self.timings.confirm_within
+        while True:
+            if self.live.facilitator_positions().get(visit.facilitator) == visit.group:
+                state.confirmed = True
+                took = (self.clock.now() - asked).total_seconds()
+                self._note(
+                    "confirm", True, f"in {self.schedule.group(visit.group).name} (webhook)",
+                    visit.facilitator, slot.index,
+                    {"confirmed_after_s": round(took, 1), "cue_sent": state.planned_cue_sent},
+                )  # fmt: skip
+                return
+            now = self.clock.now()
+            if now >= deadline:
+                break
+            await self.clock.sleep_until(min(deadline, now + self.timings.confirm_step))
+        self._note(
+            "confirm", False, "the webhooks do not show the move; the physician may have to accept a prompt",
+            visit.facilitator, slot.index, {"waited_s": self.timings.confirm_within.total_seconds()},
+        )  # fmt: skip
+        await self._fallback(visit, slot, "the move was not confirmed in time")
+
+    async def _fallback(self, visit: Visit, slot: Slot, reason: str) -> None:
+        state = self.visits.setdefault((visit.facilitator, slot.index), VisitState())
+        if state.fallback_sent or state.planned_cue_sent:
+            self._note("warn", True, f"{reason}; the move cue already went", visit.facilitator, slot.index)
+            return
+        planned = next(
+            (
+                m
+                for m in self.schedule.messages
+                if m.kind is MessageKind.MOVE_NOW
+                and m.recipient_id == visit.facilitator
+                and m.context.get("slot") == slot.index
+            ),
+            None,
+        )
+        if planned is None:
+            self._note("fallback", False, f"{reason}; no move cue is planned", visit.facilitator, slot.index)
+            return
+        now = self.clock.now()
+        cue = dataclasses.replace(
+            planned,
+            key=f"{self.schedule.session.id}/console-fallback/{visit.facilitator}/{slot.index}",
+            due=now,
+            deadline=max(planned.deadline, now + timedelta(minutes=2)),
+        )
+        state.fallback_sent = True
+        await self.enqueue(cue)
+        self._note("fallback", True, f"move cue sent: {reason}", visit.facilitator, slot.index)
+
+    async def _post_prompts(self) -> None:
+        lines = [f"{g.name}: {g.prompt}" for g in self.schedule.groups]
+        await self.broadcast("Breakout rooms are open. Prompts —\n" + "\n".join(lines))
+
+    async def _warn(self, slot: Slot) -> None:
+        await self.clock.sleep_until(slot.end - WARN_BEFORE)
+        minutes = int(WARN_BEFORE.total_seconds() // 60)
+        await self.broadcast(f"{minutes} minutes left in this round.")
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+
+    async def _call(self, name: str, api: str, data: dict[str, Any]) -> Ack:
+        """One SDK call with bounded retries for "failed" answers and timeouts (never for refusals)."""
+        ack = Ack("", ok=False, message="not sent")
+        for attempt in range(1, self.timings.attempts + 1):
+            command_id = f"{self.meeting_uuid}:{name}:{next(self._ids)}"
+            ack = await self.hub.call(self.meeting_uuid, command_id, api, data, self.timings.ack_timeout)
+            retry = not ack.ok and (ack.code in RETRYABLE or (ack.code is None and "within" in ack.message))
+            if not retry or attempt == self.timings.attempts:
+                return ack
+            await asyncio.sleep(self.timings.retry_pause)
+        return ack
+
+    def _note(
+        self,
+        what: str,
+        ok: bool,
+        detail: str,
+        facilitator_id: str | None = None,
+        slot: int | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
+        self.log.add(Action(self.clock.now(), what, ok, detail, facilitator_id, slot, evidence or {}))
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def settled(self) -> None:
+        """Wait for the slot work started so far (tests and the benchmark)."""
+        while any(not t.done() for t in self._slots.values()):
+            await asyncio.gather(*self._slots.values(), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+_AUTO_MOVE = {
+    "automaticallyMoveParticipantsIntoRooms": True,
+    "automaticallyMoveParticipantsIntoMainRoom": True,
+    "allowParticipantsReturnToMainSession": True,
+}
