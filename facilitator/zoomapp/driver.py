@@ -185,7 +185,9 @@ class ZoomAppDriver:
         if reopen:
             await self._call(f"configure-{slot.index}", "configureBreakoutRooms", _AUTO_MOVE)
             ack = await self._call(f"close-{slot.index}", "closeBreakoutRooms", {})
-            self._note("close_rooms", ack.ok or ack.code == 10092, f"closed to re-assign slot {slot.index + 1}")
+            self._note(
+                "close_rooms", ack.ok or ack.code == 10092, f"closed to re-assign slot {slot.index + 1}"
+            )
         moves = [self._move(v, slot, rooms) for v in slot.visits]
         if reopen:
             await asyncio.gather(*(m for m in moves))
@@ -193,7 +195,9 @@ class ZoomAppDriver:
             self._note("open_rooms", ack.ok or ack.code == 10121, f"re-opened for slot {slot.index + 1}")
             await asyncio.gather(*(self._confirm(v, slot) for v in slot.visits if self._accepted(v, slot)))
         else:
-            await asyncio.gather(*(self._then_confirm(m, v, slot) for m, v in zip(moves, slot.visits, strict=True)))
+            await asyncio.gather(
+                *(self._then_confirm(m, v, slot) for m, v in zip(moves, slot.visits, strict=True))
+            )
         if slot.end - slot.start > 2 * WARN_BEFORE:
             self._spawn(self._warn(slot))
 
@@ -232,7 +236,9 @@ class ZoomAppDriver:
             return False
         state.issued_at = self.clock.now()
         data = {"participantUUID": who.participant_uuid, "uuid": room_id}
-        ack = await self._call(f"move-{visit.facilitator}-{slot.index}", "assignParticipantToBreakoutRoom", data)
+        ack = await self._call(
+            f"move-{visit.facilitator}-{slot.index}", "assignParticipantToBreakoutRoom", data
+        )
         lag = (state.issued_at - slot.start).total_seconds()
         self._note(
             "move",

@@ -22,7 +22,12 @@ from facilitator.zoomapp.protocol import Ack, Hello, command, version_at_least
 
 MOVE_MIN_CLIENT = (5, 9, 0)  # assignParticipantToBreakoutRoom
 CHAT_MIN_CLIENT = (6, 1, 0)  # sendMessageToChat
-NEEDED_APIS = ("openBreakoutRooms", "closeBreakoutRooms", "assignParticipantToBreakoutRoom", "getBreakoutRoomList")
+NEEDED_APIS = (
+    "openBreakoutRooms",
+    "closeBreakoutRooms",
+    "assignParticipantToBreakoutRoom",
+    "getBreakoutRoomList",
+)
 
 
 @dataclass(eq=False)
@@ -135,7 +140,9 @@ class ConsoleHub:
         except TimeoutError:
             ack = Ack(command_id, ok=False, message=f"no answer from the console within {timeout:g} s")
         except Exception as exc:  # the socket broke while sending
-            ack = Ack(command_id, ok=False, message=f"the console could not be reached ({type(exc).__name__})")
+            ack = Ack(
+                command_id, ok=False, message=f"the console could not be reached ({type(exc).__name__})"
+            )
         finally:
             link.pending.pop(command_id, None)
             self._inflight.pop(command_id, None)

@@ -125,7 +125,9 @@ async def socket(request: web.Request) -> web.StreamResponse:
                 service.hub.deliver(link, inbound)
             elif isinstance(inbound, Control):
                 outcome = await service.control(meeting, link, inbound)
-                await ws.send_str(json.dumps({"type": "control", "action": inbound.action, "outcome": outcome}))
+                await ws.send_str(
+                    json.dumps({"type": "control", "action": inbound.action, "outcome": outcome})
+                )
                 await link.send(json.dumps(service.view(meeting, link)))
             elif isinstance(inbound, SdkEvent):
                 log.debug("console event %s", inbound.name)

@@ -73,6 +73,7 @@ class ConsoleService:
         self.meetings: dict[str, Bound] = {}
         self.hub.on_change = self._changed
         self.on_action: Callable[[Action], None] | None = None  # e.g. `run` prints each step
+        self._pushes: set[asyncio.Task[None]] = set()
 
     # -- wiring -------------------------------------------------------------------------------------
 
@@ -143,7 +144,9 @@ class ConsoleService:
                 if slot is None:
                     return "no round is running now"
                 await driver.move_now(fid, slot)
-        driver.log.add(Action(self.clock.now(), "control", True, f"host: {control.action} {control.args or ''}"))
+        driver.log.add(
+            Action(self.clock.now(), "control", True, f"host: {control.action} {control.args or ''}")
+        )
         return "done"
 
     # -- what the page shows ---------------------------------------------------------------------------
@@ -162,7 +165,9 @@ class ConsoleService:
         controller = self.hub.controller(meeting)
         warnings = driver.directory.warnings()
         if controller is not None and controller.unusable_because():
-            warnings.append(f"Automation is off: {controller.unusable_because()}; physicians get cues instead.")
+            warnings.append(
+                f"Automation is off: {controller.unusable_because()}; physicians get cues instead."
+            )
         return {
             "type": "state",
             "session": schedule.session.title,
@@ -172,10 +177,13 @@ class ConsoleService:
             "now": f"Round {cur.index + 1}" if cur else "No round running",
             "next": f"Round {nxt.index + 1} at {nxt.start.strftime('%H:%M')} UTC" if nxt else "—",
             "rooms": [
-                {"name": names.get(room, "Main room" if room == MAIN else room), "count": len(who),
-                 "physicians": [fac_names[f] for f, at in positions.items() if at == room]}
+                {
+                    "name": names.get(room, "Main room" if room == MAIN else room),
+                    "count": len(who),
+                    "physicians": [fac_names[f] for f, at in positions.items() if at == room],
+                }
                 for room, who in sorted(occupancy.items())
-            ],  # fmt: skip
+            ],
             "itineraries": [
                 {
                     "id": f.id,
@@ -184,7 +192,10 @@ class ConsoleService:
                         {
                             "round": s.index + 1,
                             "room": names[v.group],
-                            "arrived": bool(driver.visits.get((f.id, s.index)) and driver.visits[(f.id, s.index)].confirmed),
+                            "arrived": bool(
+                                driver.visits.get((f.id, s.index))
+                                and driver.visits[(f.id, s.index)].confirmed
+                            ),
                         }
                         for s, v in schedule.rotation.visits_of(f.id)
                     ],
@@ -214,7 +225,9 @@ class ConsoleService:
         except RuntimeError:
             return
         for link in self.hub.links(meeting):
-            loop.create_task(self._send_view(meeting, link))
+            task = loop.create_task(self._send_view(meeting, link))
+            self._pushes.add(task)
+            task.add_done_callback(self._pushes.discard)
 
     async def _send_view(self, meeting: str, link: ConsoleLink) -> None:
         try:

@@ -53,7 +53,8 @@ class SimulatedHostClient:
 
     def __post_init__(self) -> None:
         self.room_ids = {
-            name: "{" + str(uuidlib.UUID(int=i + 1)).upper() + "}" for i, (name, _) in enumerate(self.meeting.view.rooms)
+            name: "{" + str(uuidlib.UUID(int=i + 1)).upper() + "}"
+            for i, (name, _) in enumerate(self.meeting.view.rooms)
         }
 
     def hello(self) -> dict[str, Any]:
@@ -85,7 +86,7 @@ class SimulatedHostClient:
             raise SdkError(10001, f"{api} is not simulated")
         return await handler(data)
 
-    async def _getBreakoutRoomList(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _getBreakoutRoomList(self, data: dict[str, Any]) -> dict[str, Any]:
         rooms = []
         for name, room_id in self.room_ids.items():
             people = [
@@ -96,7 +97,7 @@ class SimulatedHostClient:
             rooms.append({"breakoutRoomId": room_id, "name": name, "participants": people})
         return {"rooms": rooms, "state": "open" if self.meeting.rooms_open else "closed"}
 
-    async def _getMeetingParticipants(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _getMeetingParticipants(self, data: dict[str, Any]) -> dict[str, Any]:
         return {
             "participants": [
                 {"screenName": p.name, "participantUUID": p.participant_uuid, "role": self._role(email)}
@@ -105,11 +106,11 @@ class SimulatedHostClient:
             ]
         }
 
-    async def _configureBreakoutRooms(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _configureBreakoutRooms(self, data: dict[str, Any]) -> dict[str, Any]:
         self.config.update(data)
         return {**self.config}
 
-    async def _openBreakoutRooms(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _openBreakoutRooms(self, data: dict[str, Any]) -> dict[str, Any]:
         if self.meeting.rooms_open:
             raise SdkError(10121, "Breakout rooms are already open")
         await self.meeting.open_rooms()
@@ -118,13 +119,13 @@ class SimulatedHostClient:
         self._assigned_closed.clear()
         return {"message": "success"}
 
-    async def _closeBreakoutRooms(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _closeBreakoutRooms(self, data: dict[str, Any]) -> dict[str, Any]:
         if not self.meeting.rooms_open:
             raise SdkError(10092, "Breakout rooms are not open")
         await self.meeting.close_rooms()
         return {"message": "success"}
 
-    async def _assignParticipantToBreakoutRoom(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _assignParticipantToBreakoutRoom(self, data: dict[str, Any]) -> dict[str, Any]:
         room_id = data.get("uuid")
         room = next((n for n, rid in self.room_ids.items() if rid == room_id), None)
         if room is None:
@@ -145,7 +146,7 @@ class SimulatedHostClient:
             self._assigned_closed[email] = room
         return {"message": "success"}
 
-    async def _sendMessageToChat(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _sendMessageToChat(self, data: dict[str, Any]) -> dict[str, Any]:
         self.chat.append(str(data.get("message", "")))
         return {"result": [{"channelId": "main", "messageId": str(len(self.chat))}]}
 

@@ -83,7 +83,9 @@ class Rig:
     def base_url(self) -> str:
         return str(self.client.make_url("")).rstrip("/")
 
-    async def connect(self, host: SimulatedHostClient | None = None) -> tuple[SimulatedHostClient, ConsolePlayer]:
+    async def connect(
+        self, host: SimulatedHostClient | None = None
+    ) -> tuple[SimulatedHostClient, ConsolePlayer]:
         host = host or SimulatedHostClient(self.meeting)
         player = ConsolePlayer(host, self.base_url, self.http)
         token = await player.open_app(header(self.clock))

@@ -100,9 +100,11 @@ async def test_a_console_that_never_answers_times_out_and_falls_back(make_rig: R
     assert all("within" in a.detail for a in rig.driver.log.entries if a.what == "move")
 
 
-async def test_an_accepted_move_the_webhooks_never_show_falls_back_after_the_wait(make_rig: RigFactory) -> None:
+async def test_an_accepted_move_the_webhooks_never_show_falls_back_after_the_wait(
+    make_rig: RigFactory,
+) -> None:
     class NeedsAClick(SimulatedHostClient):
-        async def _assignParticipantToBreakoutRoom(self, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        async def _assignParticipantToBreakoutRoom(self, data: dict[str, Any]) -> dict[str, Any]:
             return {"message": "success"}  # accepted, but the physician never clicks "Join"
 
     rig = await make_rig()
@@ -135,7 +137,9 @@ async def test_an_old_client_or_no_console_means_cues_and_no_commands(make_rig: 
 
 async def test_unsupported_apis_mean_cues(make_rig: RigFactory) -> None:
     rig = await make_rig()
-    host, _ = await rig.connect(SimulatedHostClient(rig.meeting, unsupported=("assignParticipantToBreakoutRoom",)))
+    host, _ = await rig.connect(
+        SimulatedHostClient(rig.meeting, unsupported=("assignParticipantToBreakoutRoom",))
+    )
     await run_slot(rig, 0)
     assert not any(api == "assignParticipantToBreakoutRoom" for api, _ in host.calls)
     assert len(rig.enqueued) == len(rig.schedule.rotation.slots[0].visits)
