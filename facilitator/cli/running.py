@@ -125,7 +125,7 @@ async def _run(
 ) -> int:
     progress = RunProgress(schedule, console)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
-    console_service = console_from_settings(settings, clock)
+    console_service = console_from_settings(settings, clock, store)
     engine = Engine(
         settings,
         store,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from facilitator.clock import Clock
 from facilitator.config import Settings
 from facilitator.links import ALGORITHM, LinkError, LinkSigner
 from facilitator.schedule.model import PlannedMessage, Schedule
+from facilitator.store.base import Store
 from facilitator.zoom.live import MAIN, LiveRoomState, current_slot
 from facilitator.zoomapp.actions import Action, ActionLog
 from facilitator.zoomapp.context import AppContext, ReplayGuard
@@ -44,14 +45,16 @@ def console_strategy(schedule: Schedule) -> str:
 
 
 def console_from_settings(
-    settings: Settings, clock: Clock, timings: ConsoleTimings | None = None
+    settings: Settings, clock: Clock, store: Store | None = None, timings: ConsoleTimings | None = None
 ) -> ConsoleService | None:
     """The console when a Zoom App is configured (client id and secret); None: cues only."""
     secret = settings.zoom_app_client_secret
     if not settings.zoom_app_client_id or secret is None or not secret.get_secret_value():
         return None
     signer = LinkSigner(settings.secret_key.get_secret_value(), settings.public_url)
-    return ConsoleService(settings.zoom_app_client_id, secret.get_secret_value(), clock, signer, timings)
+    return ConsoleService(
+        settings.zoom_app_client_id, secret.get_secret_value(), clock, signer, timings, store=store
+    )
 
 
 class ConsoleService:
@@ -62,8 +65,10 @@ class ConsoleService:
         clock: Clock,
         signer: LinkSigner,
         timings: ConsoleTimings | None = None,
+        store: Store | None = None,
     ) -> None:
         self.client_id = client_id
+        self.store = store  # every console action also goes to its audit log: the durable evidence
         self.client_secret = client_secret
         self.clock = clock
         self.signer = signer
@@ -85,7 +90,8 @@ class ConsoleService:
         enqueue: Callable[[PlannedMessage], Awaitable[None]],
     ) -> ZoomAppDriver:
         key = meeting_uuid or f"session:{schedule.session.id}"
-        log = ActionLog(on_add=lambda action: self._logged(key, action))
+        sid = schedule.session.id
+        log = ActionLog(on_add=lambda action: self._logged(key, sid, action))
         driver = ZoomAppDriver(
             schedule, live, self.clock, self.hub, key, enqueue, console_strategy(schedule), self.timings, log
         )
@@ -214,20 +220,38 @@ class ConsoleService:
         if meeting in self.meetings:
             self._push(meeting)
 
-    def _logged(self, meeting: str, action: Action) -> None:
+    def _logged(self, meeting: str, session_id: str, action: Action) -> None:
         if self.on_action is not None:
             self.on_action(action)
+        if self.store is not None:
+            self._background(self._record(session_id, action))
         self._push(meeting)
 
-    def _push(self, meeting: str) -> None:
+    async def _record(self, session_id: str, action: Action) -> None:
+        """One audit row per action: `host-console`, `console.<what>[.failed]`, detail and evidence."""
+        status = "" if action.ok else ".failed"
+        who = f"{action.facilitator_id} " if action.facilitator_id else ""
+        round_ = f"round {action.slot + 1} " if action.slot is not None else ""
+        detail = f"{who}{round_}{action.detail}"
+        if action.evidence:
+            detail += " " + json.dumps(action.evidence, sort_keys=True)
+        assert self.store is not None
+        await self.store.audit(
+            session_id, "host-console", f"console.{action.what}{status}", detail, action.at
+        )
+
+    def _background(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
+        task = loop.create_task(coro)
+        self._pushes.add(task)
+        task.add_done_callback(self._pushes.discard)
+
+    def _push(self, meeting: str) -> None:
         for link in self.hub.links(meeting):
-            task = loop.create_task(self._send_view(meeting, link))
-            self._pushes.add(task)
-            task.add_done_callback(self._pushes.discard)
+            self._background(self._send_view(meeting, link))
 
     async def _send_view(self, meeting: str, link: ConsoleLink) -> None:
         try:

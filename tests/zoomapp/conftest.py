@@ -76,6 +76,7 @@ class Rig:
     meeting: LiveMeeting
     driver: ZoomAppDriver
     http: aiohttp.ClientSession
+    store: SqliteStore
     enqueued: list[PlannedMessage] = field(default_factory=list)
     players: list[ConsolePlayer] = field(default_factory=list)
 
@@ -111,7 +112,7 @@ async def make_rig(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[RigFact
         entry = entry_for_plan(loaded_plan(), schedule)
         ctx.sessions.add(entry)
         assert entry.live is not None
-        service = ConsoleService(CLIENT_ID, CLIENT_SECRET, clock, ctx.signer, timings)
+        service = ConsoleService(CLIENT_ID, CLIENT_SECRET, clock, ctx.signer, timings, store=store)
         app = create_app(ctx)
         routes.mount(app, service)
         server = TestServer(app)
@@ -129,7 +130,7 @@ async def make_rig(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[RigFact
         meeting = LiveMeeting(view_for(schedule), clock, url, ZOOM_SECRET, "acct", http=http,
                               late_share=0, absent_share=0)  # fmt: skip
         await meeting.start()
-        rig = Rig(client, clock, schedule, service, entry.live, meeting, driver, http, rig_enqueued)
+        rig = Rig(client, clock, schedule, service, entry.live, meeting, driver, http, store, rig_enqueued)
         made.append((rig, store))
         return rig
 

@@ -54,6 +54,13 @@ async def test_a_whole_rotation_is_moved_and_confirmed_by_webhook(make_rig: RigF
     assert any("Prompts" in text for text in host.chat)
     # Opened on the REST pre-assignment: never createBreakoutRooms, which would delete it.
     assert all(api != "createBreakoutRooms" for api, _ in host.calls)
+    # The evidence is durable: each step is in the audit log, moves with their lag and confirmations.
+    await asyncio.sleep(0.05)
+    audit = await rig.store.list_audit(rig.schedule.session.id, limit=500)
+    actions = [a.action for a in audit if a.actor == "host-console"]
+    assert actions.count("console.move") == visits and actions.count("console.confirm") == visits
+    assert any("issued_after_boundary_s" in a.detail for a in audit if a.action == "console.move")
+    assert any("confirmed_after_s" in a.detail for a in audit if a.action == "console.confirm")
 
 
 async def test_a_refused_move_is_retried_a_bounded_number_of_times_then_cued(make_rig: RigFactory) -> None:
