@@ -127,6 +127,11 @@ class ZoomAppDriver:
         ack = await self._call("chat", "sendMessageToChat", {"message": text[:1000]})
         self._note("chat", ack.ok, text if ack.ok else ack.reason)
 
+    async def refresh_participants(self) -> None:
+        """Re-read who is in the meeting (and their roles), so the host can confirm who is who."""
+        if self._unusable() is None:
+            await self.directory.refresh(self._call)
+
     async def move_now(self, facilitator_id: str, slot: Slot) -> None:
         """The host's "move now" button: this physician to this round's room, at once."""
         visit = next((v for v in slot.visits if v.facilitator == facilitator_id), None)

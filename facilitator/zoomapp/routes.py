@@ -11,6 +11,7 @@ meta tag (never a cookie) and presents it as the first WebSocket message.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 SERVICE: web.AppKey[ConsoleService] = web.AppKey("zoomapp_service", ConsoleService)
 HELLO_WITHIN = 10.0  # real seconds for a new socket to present its token
 VIEW_EVERY = 5.0  # real seconds between view refreshes (room occupancy changes by webhook)
+PARTICIPANTS_EVERY = 12  # view refreshes between re-reads of the participant list (about a minute)
 MAX_BAD_MESSAGES = 20
 
 
@@ -109,6 +111,7 @@ async def socket(request: web.Request) -> web.StreamResponse:
     await ws.send_str(json.dumps({"type": "welcome", "mode": mode}))
     refresher = asyncio.get_running_loop().create_task(_refresh(service, meeting, link))
     bad = 0
+    controls: set[asyncio.Task[None]] = set()
     try:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -124,21 +127,36 @@ async def socket(request: web.Request) -> web.StreamResponse:
             if isinstance(inbound, Ack):
                 service.hub.deliver(link, inbound)
             elif isinstance(inbound, Control):
-                outcome = await service.control(meeting, link, inbound)
-                await ws.send_str(
-                    json.dumps({"type": "control", "action": inbound.action, "outcome": outcome})
-                )
-                await link.send(json.dumps(service.view(meeting, link)))
+                # On its own task: a control waits for SDK answers that arrive on this very loop.
+                task = asyncio.get_running_loop().create_task(_control(service, meeting, link, inbound))
+                controls.add(task)
+                task.add_done_callback(controls.discard)
             elif isinstance(inbound, SdkEvent):
                 log.debug("console event %s", inbound.name)
     finally:
         refresher.cancel()
+        for task in controls:
+            task.cancel()
         service.hub.detach(meeting, link)
     return ws
 
 
+async def _control(service: ConsoleService, meeting: str, link: ConsoleLink, control: Control) -> None:
+    outcome = await service.control(meeting, link, control)
+    try:
+        await link.send(json.dumps({"type": "control", "action": control.action, "outcome": outcome}))
+        await link.send(json.dumps(service.view(meeting, link)))
+    except Exception:  # the page went away meanwhile
+        return
+
+
 async def _refresh(service: ConsoleService, meeting: str, link: ConsoleLink) -> None:
-    while True:
+    """Keep the page current; the console in control also re-reads the participant list now and then
+    (the host confirms physicians from it, and it shows who became co-host)."""
+    driver = service.meetings[meeting].driver
+    for tick in itertools.count():
+        if link.in_control and tick % PARTICIPANTS_EVERY == 0:
+            await driver.refresh_participants()
         try:
             await link.send(json.dumps(service.view(meeting, link)))
         except Exception:

@@ -161,7 +161,9 @@ class ConsolePlayer:
         self.answers: dict[str, dict[str, Any]] = {}
         self.mode: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
         self.connected = asyncio.Event()
+        self.outcomes: list[str] = []  # the server's answers to this console's button presses
 
     async def open_app(self, context_header: str) -> str:
         """GET the Home URL as Zoom's client would; returns the console token from the page."""
@@ -182,6 +184,7 @@ class ConsolePlayer:
     async def _run(self, token: str) -> None:
         ws_url = self.base_url.replace("http", "ws", 1) + "/zoomapp/ws"
         async with self.http.ws_connect(ws_url) as ws:
+            self._ws = ws
             await ws.send_str(json.dumps({"type": "hello", "token": token, "sdk": self.client.hello()}))
             async for msg in ws:
                 if msg.type != aiohttp.WSMsgType.TEXT:
@@ -192,6 +195,13 @@ class ConsolePlayer:
                     self.connected.set()
                 elif payload.get("type") == "command":
                     await ws.send_str(json.dumps(await self._answer(payload)))
+                elif payload.get("type") == "control":
+                    self.outcomes.append(str(payload.get("outcome")))
+
+    async def press(self, action: str, **args: str) -> None:
+        """A button in the console: pause, resume, open, close, move, identify."""
+        assert self._ws is not None, "not connected"
+        await self._ws.send_str(json.dumps({"type": "control", "action": action, "args": args}))
 
     async def _answer(self, cmd: dict[str, Any]) -> dict[str, Any]:
         cid = str(cmd.get("id"))

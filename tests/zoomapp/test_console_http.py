@@ -148,5 +148,6 @@ async def test_fuzzed_socket_messages_get_reasons_and_nothing_breaks(make_rig: R
                 break
     assert "error" in kinds
     assert rig.driver.paused is False  # the fuzzing console is read-only: its pause changed nothing
-    assert host.calls == [] and not rig.meeting.rooms_open
+    assert [api for api, _ in host.calls if api != "getMeetingParticipants"] == []  # only reads
+    assert not rig.meeting.rooms_open
     assert CLIENT_SECRET not in json.dumps(rig.service.view("aDYlohsHRtCd4ii1uC2+hA=="))

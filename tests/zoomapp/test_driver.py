@@ -164,3 +164,59 @@ async def test_reopen_strategy_closes_reassigns_and_reopens(make_rig: RigFactory
     expected = {v.facilitator: v.group for v in rig.schedule.rotation.slots[1].visits}
     assert {f: rig.live.facilitator_positions()[f] for f in expected} == expected
     assert rig.enqueued == []
+
+
+async def test_an_unidentified_physician_is_cued_until_the_host_confirms_them(make_rig: RigFactory) -> None:
+    rig = await make_rig()
+    fac = rig.schedule.facilitators[0]
+    email = fac.email.lower()
+    rig.live.participant_uuids.pop(email)  # signed in under another email: the webhook cannot tell
+    _, player = await rig.connect()
+    uuid = rig.meeting.people[email].participant_uuid
+    for _ in range(100):  # the console in control reads the participant list when it connects
+        if uuid in rig.driver.directory.participants:
+            break
+        await asyncio.sleep(0.02)
+    assert any(fac.name in w and "not identified" in w for w in rig.driver.directory.warnings())
+    await run_slot(rig, 0)
+    assert [m.recipient_id for m in rig.enqueued] == [fac.id]
+    await player.press("identify", facilitator=fac.id, participant=uuid)
+    for _ in range(100):
+        if player.outcomes:
+            break
+        await asyncio.sleep(0.02)
+    assert player.outcomes == ["done"]
+    assert rig.driver.directory.resolve(fac.id).source == "director"
+    await run_slot(rig, 1)
+    assert rig.live.facilitator_positions()[fac.id] == rig.schedule.rotation.room_of(fac.id, 1)
+    assert len(rig.enqueued) == 1  # no cue needed this time
+
+
+async def test_the_host_can_pause_move_now_and_bad_control_arguments_change_nothing(
+    make_rig: RigFactory,
+) -> None:
+    rig = await make_rig()
+    _, player = await rig.connect()
+    await player.press("pause")
+    await player.press("move", facilitator="dr-nobody")
+    await player.press("identify", facilitator=rig.schedule.facilitators[0].id, participant="not-in-meeting")
+    await player.press("resume")
+    for _ in range(100):
+        if len(player.outcomes) == 4:
+            break
+        await asyncio.sleep(0.02)
+    assert player.outcomes[0] == "done" and "unknown physician" in player.outcomes[1]
+    assert "not in the meeting" in player.outcomes[2] and player.outcomes[3] == "done"
+    assert rig.driver.paused is False
+    slot = rig.schedule.rotation.slots[0]
+    rig.clock.set(slot.start)
+    await rig.driver.open_rooms()
+    visit = slot.visits[0]
+    await player.press("move", facilitator=visit.facilitator)
+    for _ in range(200):
+        if rig.live.facilitator_positions().get(visit.facilitator) == visit.group:
+            break
+        await asyncio.sleep(0.02)
+    assert rig.live.facilitator_positions()[visit.facilitator] == visit.group, [
+        (a.what, a.ok, a.detail) for a in rig.driver.log.entries
+    ]
