@@ -15,19 +15,19 @@ watcher still checks, 2 minutes in, where the webhooks say people are.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from facilitator.clock import Clock
-from facilitator.schedule.model import MessageKind, PlannedMessage, Schedule, Slot, Visit
+from facilitator.schedule.model import PlannedMessage, Schedule, Slot, Visit
 from facilitator.store.base import OutboxMessage
 from facilitator.zoom.live import LiveRoomState
 from facilitator.zoom.meeting_driver import CueingDriver
 from facilitator.zoomapp.actions import Action, ActionLog
+from facilitator.zoomapp.fallback import FallbackCues
 from facilitator.zoomapp.hub import ConsoleHub
 from facilitator.zoomapp.protocol import RETRYABLE, Ack
 from facilitator.zoomapp.roster import ParticipantDirectory
@@ -43,16 +43,6 @@ class ConsoleTimings:
     retry_pause: float = 0.2  # real seconds between attempts
     confirm_within: timedelta = timedelta(seconds=30)  # clock time for the webhooks to show the move
     confirm_step: timedelta = timedelta(seconds=1)
-
-
-@dataclass
-class VisitState:
-    issued_at: datetime | None = None
-    accepted: bool = False
-    confirmed: bool = False
-    fallback_sent: bool = False
-    planned_cue_sent: bool = False
-    planned_cue_held: bool = False
 
 
 class ZoomAppDriver:
@@ -82,7 +72,8 @@ class ZoomAppDriver:
         self.cueing = CueingDriver(live, clock)  # the expectations the escalation watcher shares
         self.directory = ParticipantDirectory(schedule, live)
         self.paused = False
-        self.visits: dict[tuple[str, int], VisitState] = {}
+        self.cues = FallbackCues(schedule, clock, enqueue, self._note)
+        self.visits = self.cues.visits  # (physician, round) -> what happened to that visit
         self._slots: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ids = itertools.count(1)
@@ -105,7 +96,7 @@ class ZoomAppDriver:
 
     async def move_facilitator(self, facilitator_id: str, group_id: str | None, slot: int) -> None:
         await self.cueing.move_facilitator(facilitator_id, group_id, slot)
-        self.visits.setdefault((facilitator_id, slot), VisitState())
+        self.cues.state(facilitator_id, slot)
         if slot not in self._slots:  # the first move of a slot starts the whole slot's moves
             self._slots[slot] = self._spawn(self._run_slot(self.schedule.rotation.slots[slot]))
 
@@ -150,19 +141,7 @@ class ZoomAppDriver:
 
     def skip_reason(self, row: OutboxMessage) -> str | None:
         """Hold a planned MOVE_NOW cue while a capable console moves that physician."""
-        if row.kind != MessageKind.MOVE_NOW.value or "/console-fallback/" in row.key:
-            return None
-        slot = row.context.get("slot")
-        if not isinstance(slot, int):
-            return None
-        state = self.visits.setdefault((row.recipient_id, slot), VisitState())
-        if state.fallback_sent:
-            return "the console's fallback cue for this move was already sent"
-        if self._unusable() is None:
-            state.planned_cue_held = True
-            return "the host console moves this physician"
-        state.planned_cue_sent = True
-        return None
+        return self.cues.skip_reason(row, self._unusable() is None)
 
     # -- the rotation ---------------------------------------------------------------------------------
 
@@ -229,7 +208,7 @@ class ZoomAppDriver:
         return found
 
     async def _move(self, visit: Visit, slot: Slot, rooms: dict[str, str]) -> bool:
-        state = self.visits.setdefault((visit.facilitator, slot.index), VisitState())
+        state = self.cues.state(visit.facilitator, slot.index)
         group = self.schedule.group(visit.group)
         room_id = rooms.get(group.name)
         who = self.directory.resolve(visit.facilitator)
@@ -285,33 +264,7 @@ class ZoomAppDriver:
         await self._fallback(visit, slot, "the move was not confirmed in time")
 
     async def _fallback(self, visit: Visit, slot: Slot, reason: str) -> None:
-        state = self.visits.setdefault((visit.facilitator, slot.index), VisitState())
-        if state.fallback_sent or state.planned_cue_sent:
-            self._note("warn", True, f"{reason}; the move cue already went", visit.facilitator, slot.index)
-            return
-        planned = next(
-            (
-                m
-                for m in self.schedule.messages
-                if m.kind is MessageKind.MOVE_NOW
-                and m.recipient_id == visit.facilitator
-                and m.context.get("slot") == slot.index
-            ),
-            None,
-        )
-        if planned is None:
-            self._note("fallback", False, f"{reason}; no move cue is planned", visit.facilitator, slot.index)
-            return
-        now = self.clock.now()
-        cue = dataclasses.replace(
-            planned,
-            key=f"{self.schedule.session.id}/console-fallback/{visit.facilitator}/{slot.index}",
-            due=now,
-            deadline=max(planned.deadline, now + timedelta(minutes=2)),
-        )
-        state.fallback_sent = True
-        await self.enqueue(cue)
-        self._note("fallback", True, f"move cue sent: {reason}", visit.facilitator, slot.index)
+        await self.cues.send(visit.facilitator, slot.index, reason)
 
     async def _post_prompts(self) -> None:
         lines = [f"{g.name}: {g.prompt}" for g in self.schedule.groups]
