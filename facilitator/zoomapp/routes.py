@@ -17,6 +17,7 @@ import logging
 
 import aiohttp_jinja2
 from aiohttp import WSMsgType, web
+from yarl import URL
 
 from facilitator.links import LinkError
 from facilitator.web.middleware import error_response
@@ -83,8 +84,22 @@ async def home(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _same_origin(request: web.Request, public_url: str) -> bool:
+    """A browser always sends Origin on a WebSocket: only our own page may open one (no cross-site
+    socket riding on a leaked token). Non-browser clients send none."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    ours = URL(public_url)
+    theirs = URL(origin)
+    here = URL(f"{request.scheme}://{request.host}")
+    return any((theirs.scheme, theirs.host, theirs.port) == (u.scheme, u.host, u.port) for u in (ours, here))
+
+
 async def socket(request: web.Request) -> web.StreamResponse:
     service = request.app[SERVICE]
+    if not _same_origin(request, service.signer.public_url):
+        raise web.HTTPForbidden(reason="The console's socket is only for the console page.")
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     try:

@@ -181,7 +181,8 @@ class ConsoleService:
             "paused": driver.paused,
             "strategy": driver.strategy,
             "now": f"Round {cur.index + 1}" if cur else "No round running",
-            "next": f"Round {nxt.index + 1} at {nxt.start.strftime('%H:%M')} UTC" if nxt else "—",
+            "next": f"Round {nxt.index + 1}" if nxt else "—",
+            "next_at": nxt.start.isoformat() if nxt else None,  # the page shows it in the reader's zone
             "rooms": [
                 {
                     "name": names.get(room, "Main room" if room == MAIN else room),

@@ -151,3 +151,18 @@ async def test_fuzzed_socket_messages_get_reasons_and_nothing_breaks(make_rig: R
     assert [api for api, _ in host.calls if api != "getMeetingParticipants"] == []  # only reads
     assert not rig.meeting.rooms_open
     assert CLIENT_SECRET not in json.dumps(rig.service.view("aDYlohsHRtCd4ii1uC2+hA=="))
+
+
+async def test_a_socket_from_another_site_is_refused(make_rig: RigFactory) -> None:
+    rig = await make_rig()
+    url = rig.base_url.replace("http", "ws", 1) + "/zoomapp/ws"
+    for origin in ("https://evil.example.edu", "null", rig.base_url.replace("127.0.0.1", "localhost")):
+        try:
+            async with rig.http.ws_connect(url, headers={"Origin": origin}):
+                raise AssertionError(f"{origin} got a socket")
+        except aiohttp.WSServerHandshakeError as exc:
+            assert exc.status == 403
+    async with rig.http.ws_connect(url, headers={"Origin": rig.base_url}) as ws:  # the page's own origin
+        await ws.send_str(json.dumps({"type": "hello", "token": "x" * 20, "sdk": {}}))
+        msg = await ws.receive()
+        assert json.loads(msg.data)["type"] == "error"

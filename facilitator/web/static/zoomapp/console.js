@@ -68,7 +68,8 @@ function render(state) {
   text($("mode"), state.mode === "control"
     ? (state.paused ? "In control — automation paused" : "In control — automation running")
     : "Read-only: another console controls this meeting");
-  text($("now"), state.now); text($("next"), state.next); text($("strategy"), state.strategy);
+  const at = state.next_at ? ` at ${new Date(state.next_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "";
+  text($("now"), state.now); text($("next"), state.next + at); text($("strategy"), state.strategy);
   const warnings = $("warnings"); warnings.replaceChildren();
   for (const w of state.warnings) item(warnings, "li", w);
   const rooms = $("rooms"); rooms.replaceChildren();
