@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +32,8 @@ from facilitator.zoomapp.fallback import FallbackCues
 from facilitator.zoomapp.hub import ConsoleHub
 from facilitator.zoomapp.protocol import RETRYABLE, Ack
 from facilitator.zoomapp.roster import ParticipantDirectory
+
+log = logging.getLogger(__name__)
 
 STRATEGIES = ("move", "reopen")
 WARN_BEFORE = timedelta(minutes=2)
@@ -112,8 +115,11 @@ class ZoomAppDriver:
     async def broadcast(self, text: str) -> None:
         await self.cueing.broadcast(text)
         link = self.hub.controller(self.meeting_uuid)
-        if link is None or not link.chat_supported or self.paused:
-            self._note("chat", False, "not posted: the console cannot post to the meeting chat")
+        why = self._unusable() or (
+            None if link is None or link.chat_supported else "the client has no chat API"
+        )
+        if link is None or why is not None:
+            self._note("chat", False, f"not posted to the meeting chat: {why}")
             return
         ack = await self._call("chat", "sendMessageToChat", {"message": text[:1000]})
         self._note("chat", ack.ok, text if ack.ok else ack.reason)
@@ -159,12 +165,12 @@ class ZoomAppDriver:
             for v in slot.visits:
                 await self._fallback(v, slot, why)
             return
-        rooms = await self._rooms()
+        # Both reads at once (the page runs SDK calls concurrently): the moves wait for them.
+        rooms, _ = await asyncio.gather(self._rooms(), self.directory.refresh(self._call))
         if rooms is None:
             for v in slot.visits:
                 await self._fallback(v, slot, "the console could not read the breakout rooms")
             return
-        await self.directory.refresh(self._call)
         reopen = self.strategy == "reopen" and slot.index > 0
         if reopen:
             await self._call(f"configure-{slot.index}", "configureBreakoutRooms", _AUTO_MOVE)
@@ -303,8 +309,19 @@ class ZoomAppDriver:
     def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
         return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        """A bug in a slot's work must be seen, not swallowed: log it (the watcher still escalates)."""
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("host console task failed", exc_info=task.exception())
+            self._note(
+                "warn",
+                False,
+                f"internal error: {type(task.exception()).__name__}; cues and escalations continue",
+            )
 
     async def settled(self) -> None:
         """Wait for the slot work started so far (tests and the benchmark)."""
