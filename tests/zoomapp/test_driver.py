@@ -4,13 +4,14 @@ WebSocket, and the simulated meeting's real webhooks tell the bot where people a
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 from typing import Any
 
 from facilitator.schedule.model import MessageKind
 from facilitator.store.base import MessageStatus, OutboxMessage
 from facilitator.zoomapp.driver import ConsoleTimings
-from facilitator.zoomsim.host_client import SimulatedHostClient
+from facilitator.zoomsim.host_client import SdkError, SimulatedHostClient
 from tests.zoomapp.conftest import Rig, RigFactory
 
 
@@ -220,3 +221,41 @@ async def test_the_host_can_pause_move_now_and_bad_control_arguments_change_noth
     assert rig.live.facilitator_positions()[visit.facilitator] == visit.group, [
         (a.what, a.ok, a.detail) for a in rig.driver.log.entries
     ]
+
+
+async def test_fuzzed_console_answers_end_in_moves_or_cues_never_a_crash(make_rig: RigFactory) -> None:
+    """A console's answers are untrusted input: any shape or error code leads to a move or a cue."""
+    rng = random.Random(11)
+    garbage: list[Any] = [
+        None, 3, "x", [], {}, {"rooms": "no"}, {"rooms": [1, {"name": 2}]},
+        {"participants": [{"participantUUID": 5}, "y"]}, {"rooms": [{"name": "Group 1"}]},
+    ]  # fmt: skip
+
+    class Hostile(SimulatedHostClient):
+        async def call(self, api: str, data: dict[str, Any]) -> Any:
+            roll = rng.random()
+            if roll < 0.3:
+                raise SdkError(rng.choice([10092, 10093, 10094, 10100, 10103, 10121, 1, -5]), "no")
+            if roll < 0.6:
+                return rng.choice(garbage)
+            return await super().call(api, data)
+
+    for _ in range(3):
+        rig = await make_rig(
+            ConsoleTimings(ack_timeout=1.0, retry_pause=0.0, confirm_within=timedelta(seconds=5))
+        )
+        await rig.connect(Hostile(rig.meeting))
+        for index in range(len(rig.schedule.rotation.slots)):
+            slot = rig.schedule.rotation.slots[index]
+            rig.clock.set(slot.start)
+            if index == 0:
+                await rig.driver.open_rooms()
+            for v in slot.visits:
+                await rig.driver.move_facilitator(v.facilitator, v.group, index)
+            await asyncio.sleep(0.2)
+            rig.clock.advance(timedelta(seconds=10))
+            await rig.driver.settled()
+            for v in slot.visits:
+                state = rig.driver.visits[(v.facilitator, index)]
+                assert state.confirmed or state.fallback_sent, (v, state)
+        assert not any("internal error" in a.detail for a in rig.driver.log.entries)
