@@ -30,6 +30,7 @@ from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
 SIM_APP_CLIENT_ID = "sim-zoom-app-client"
 SIM_APP_CLIENT_SECRET = "sim-zoom-app-secret-0123456789abcdef"
 CUE_FOLLOWED_AFTER = timedelta(minutes=3)  # a refused physician follows the fallback cue this late
+FLAKY_MOVES = 0.2  # share of the console's moves Zoom refuses once (the retry succeeds)
 
 LIVE_MARGIN = timedelta(minutes=10)  # real-speed play around the live session
 SKIP_THRESHOLD = timedelta(minutes=2)  # idle gaps longer than this are jumped over
@@ -144,7 +145,9 @@ class LiveSimulation:
             refuse = frozenset(
                 (schedule.facilitator(fid).email.lower(), slot + 1) for fid, slot in forget
             )  # the n-th assignment of a physician with one visit per round is round n's
-            self.host = SimulatedHostClient(self.meeting, refuse=refuse, on_refused=self._follow_cue_later)
+            self.host = SimulatedHostClient(
+                self.meeting, refuse=refuse, on_refused=self._follow_cue_later, flaky=FLAKY_MOVES, seed=1
+            )
             self.player = ConsolePlayer(self.host, console_url, self._http)
         self.script = FacilitatorScript(
             schedule,

@@ -43,7 +43,7 @@ WARN_BEFORE = timedelta(minutes=2)
 class ConsoleTimings:
     ack_timeout: float = 5.0  # real seconds for the console to answer one SDK call
     attempts: int = 3  # per command, for answers that say "failed" or none at all
-    retry_pause: float = 0.2  # real seconds between attempts
+    retry_pause: timedelta = timedelta(seconds=1)  # clock time between attempts
     confirm_within: timedelta = timedelta(seconds=30)  # clock time for the webhooks to show the move
     confirm_step: timedelta = timedelta(seconds=1)
 
@@ -93,7 +93,7 @@ class ZoomAppDriver:
             await self._call("configure", "configureBreakoutRooms", _AUTO_MOVE)
         ack = await self._call("open", "openBreakoutRooms", {})
         ok = ack.ok or ack.code == 10121
-        self._note("open_rooms", ok, "rooms opened" if ack.ok else ack.reason)
+        self._note("open_rooms", ok, "rooms opened" if ack.ok else ack.reason, evidence={"code": ack.code})
         if ok:
             self._spawn(self._post_prompts())
 
@@ -226,8 +226,9 @@ class ZoomAppDriver:
             return False
         state.issued_at = self.clock.now()
         data = {"participantUUID": who.participant_uuid, "uuid": room_id}
+        tries: list[int] = []
         ack = await self._call(
-            f"move-{visit.facilitator}-{slot.index}", "assignParticipantToBreakoutRoom", data
+            f"move-{visit.facilitator}-{slot.index}", "assignParticipantToBreakoutRoom", data, tries
         )
         lag = (state.issued_at - slot.start).total_seconds()
         self._note(
@@ -236,7 +237,7 @@ class ZoomAppDriver:
             f"assigned to {group.name}" if ack.ok else ack.reason,
             visit.facilitator,
             slot.index,
-            {"issued_after_boundary_s": round(lag, 3), "code": ack.code},
+            {"issued_after_boundary_s": round(lag, 3), "code": ack.code, "attempts": tries[0]},
         )
         if not ack.ok:
             await self._fallback(visit, slot, ack.reason)
@@ -283,16 +284,21 @@ class ZoomAppDriver:
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
-    async def _call(self, name: str, api: str, data: dict[str, Any]) -> Ack:
-        """One SDK call with bounded retries for "failed" answers and timeouts (never for refusals)."""
+    async def _call(self, name: str, api: str, data: dict[str, Any], tries: list[int] | None = None) -> Ack:
+        """One SDK call with bounded retries for "failed" answers and timeouts (never for refusals).
+
+        `tries`, when given, gets the number of attempts made (the move log keeps it as evidence).
+        """
         ack = Ack("", ok=False, message="not sent")
         for attempt in range(1, self.timings.attempts + 1):
             command_id = f"{self.meeting_uuid}:{name}:{next(self._ids)}"
             ack = await self.hub.call(self.meeting_uuid, command_id, api, data, self.timings.ack_timeout)
             retry = not ack.ok and (ack.code in RETRYABLE or (ack.code is None and "within" in ack.message))
             if not retry or attempt == self.timings.attempts:
-                return ack
-            await asyncio.sleep(self.timings.retry_pause)
+                break
+            await self.clock.sleep_until(self.clock.now() + self.timings.retry_pause)
+        if tries is not None:
+            tries.append(attempt)
         return ack
 
     def _note(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import re
 import uuid as uuidlib
 from collections.abc import Callable
@@ -43,6 +44,8 @@ class SimulatedHostClient:
     cohosts: frozenset[str] = frozenset()  # emails Zoom shows as co-host
     refuse: frozenset[tuple[str, int]] = frozenset()  # (email, n): their n-th assignment (from 1) is refused
     on_refused: Callable[[str, str], None] | None = None  # (email, room name) once a refusal is made
+    flaky: float = 0.0  # share of assignments that fail once (10103) and succeed when retried
+    seed: int = 0
     unsupported: tuple[str, ...] = ()
     client_version: str = CLIENT_VERSION
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -52,6 +55,8 @@ class SimulatedHostClient:
     _assignments: dict[str, list[str]] = field(default_factory=dict)  # email -> distinct rooms asked for
 
     def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._failed_once: set[tuple[str, str]] = set()
         self.room_ids = {
             name: "{" + str(uuidlib.UUID(int=i + 1)).upper() + "}"
             for i, (name, _) in enumerate(self.meeting.view.rooms)
@@ -140,6 +145,9 @@ class SimulatedHostClient:
                 self.on_refused(email, room)
         if (email, len(asked)) in self.refuse:
             raise SdkError(10103, "Assigning the participant failed")
+        if (email, room) not in self._failed_once and self._rng.random() < self.flaky:
+            self._failed_once.add((email, room))  # an occasional refusal: the retry succeeds
+            raise SdkError(10103, "Assigning the participant failed")
         if self.meeting.rooms_open:
             await self.meeting.move(email, room)
         else:
@@ -158,12 +166,13 @@ class ConsolePlayer:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.http = http
-        self.answers: dict[str, dict[str, Any]] = {}
+        self.answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.mode: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self.connected = asyncio.Event()
         self.outcomes: list[str] = []  # the server's answers to this console's button presses
+        self._replies: set[asyncio.Task[None]] = set()
 
     async def open_app(self, context_header: str) -> str:
         """GET the Home URL as Zoom's client would; returns the console token from the page."""
@@ -193,10 +202,16 @@ class ConsolePlayer:
                 if payload.get("type") == "welcome":
                     self.mode = str(payload.get("mode"))
                     self.connected.set()
-                elif payload.get("type") == "command":
-                    await ws.send_str(json.dumps(await self._answer(payload)))
+                elif payload.get("type") == "command":  # concurrently, as the page's promises run
+                    task = asyncio.get_running_loop().create_task(self._reply(ws, payload))
+                    self._replies.add(task)
+                    task.add_done_callback(self._replies.discard)
                 elif payload.get("type") == "control":
                     self.outcomes.append(str(payload.get("outcome")))
+
+    async def _reply(self, ws: aiohttp.ClientWebSocketResponse, cmd: dict[str, Any]) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_str(json.dumps(await self._answer(cmd)))
 
     async def press(self, action: str, **args: str) -> None:
         """A button in the console: pause, resume, open, close, move, identify."""
@@ -204,18 +219,23 @@ class ConsolePlayer:
         await self._ws.send_str(json.dumps({"type": "control", "action": action, "args": args}))
 
     async def _answer(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        """The answer to a command id, computed once: a repeated id (even while the first is still
+        running) gets the same answer, as console.js does."""
         cid = str(cmd.get("id"))
-        if cid in self.answers:  # the same command again: never executed twice
-            return self.answers[cid]
+        if cid not in self.answers:
+            self.answers[cid] = asyncio.ensure_future(self._execute(cid, cmd))
+        return await asyncio.shield(self.answers[cid])
+
+    async def _execute(self, cid: str, cmd: dict[str, Any]) -> dict[str, Any]:
         try:
             result = await self.client.call(str(cmd.get("api")), dict(cmd.get("data") or {}))
-            answer: dict[str, Any] = {"type": "ack", "id": cid, "ok": True, "result": result}
+            return {"type": "ack", "id": cid, "ok": True, "result": result}
         except SdkError as exc:
-            answer = {"type": "ack", "id": cid, "ok": False, "code": exc.code, "message": exc.message}
-        self.answers[cid] = answer
-        return answer
+            return {"type": "ack", "id": cid, "ok": False, "code": exc.code, "message": exc.message}
 
     async def stop(self) -> None:
+        for task in list(self._replies):
+            task.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

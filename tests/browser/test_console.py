@@ -52,7 +52,7 @@ class ConsoleServer(LiveServer):
             CLIENT_SECRET,
             self.clock,
             self.ctx.signer,
-            ConsoleTimings(ack_timeout=5.0, retry_pause=0.05),
+            ConsoleTimings(ack_timeout=5.0, retry_pause=timedelta(0)),
         )
         app = create_app(self.ctx)
         routes.mount(app, self.service)

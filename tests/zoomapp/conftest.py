@@ -32,7 +32,9 @@ from tests.web.conftest import PUBLIC_URL, SECRET, ZOOM_SECRET, loaded_plan, mak
 CLIENT_ID = "console-test-client"
 CLIENT_SECRET = "console-test-client-secret-0123456789"
 MEETING_UUID = "aDYlohsHRtCd4ii1uC2+hA=="
-FAST = ConsoleTimings(ack_timeout=1.0, attempts=3, retry_pause=0.01, confirm_within=timedelta(seconds=20))
+FAST = ConsoleTimings(
+    ack_timeout=1.0, attempts=3, retry_pause=timedelta(0), confirm_within=timedelta(seconds=20)
+)
 
 
 def claims(clock: ManualClock, **extra: Any) -> dict[str, Any]:

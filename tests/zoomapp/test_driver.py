@@ -100,7 +100,7 @@ async def test_a_console_that_never_answers_times_out_and_falls_back(make_rig: R
                 await asyncio.sleep(3600)
             return await super().call(api, data)
 
-    rig = await make_rig(ConsoleTimings(ack_timeout=0.2, attempts=2, retry_pause=0.01))
+    rig = await make_rig(ConsoleTimings(ack_timeout=0.2, attempts=2, retry_pause=timedelta(0)))
     await rig.connect(Silent(rig.meeting))
     await run_slot(rig, 0)
     visits = rig.schedule.rotation.slots[0].visits
@@ -242,7 +242,7 @@ async def test_fuzzed_console_answers_end_in_moves_or_cues_never_a_crash(make_ri
 
     for _ in range(3):
         rig = await make_rig(
-            ConsoleTimings(ack_timeout=1.0, retry_pause=0.0, confirm_within=timedelta(seconds=5))
+            ConsoleTimings(ack_timeout=1.0, retry_pause=timedelta(0), confirm_within=timedelta(seconds=5))
         )
         await rig.connect(Hostile(rig.meeting))
         for index in range(len(rig.schedule.rotation.slots)):
@@ -259,3 +259,39 @@ async def test_fuzzed_console_answers_end_in_moves_or_cues_never_a_crash(make_ri
                 state = rig.driver.visits[(v.facilitator, index)]
                 assert state.confirmed or state.fallback_sent, (v, state)
         assert not any("internal error" in a.detail for a in rig.driver.log.entries)
+
+
+async def test_an_occasional_refusal_is_retried_and_the_move_still_happens(make_rig: RigFactory) -> None:
+    rig = await make_rig()
+    host, _ = await rig.connect(SimulatedHostClient(rig.meeting, flaky=1.0))  # every move fails once
+    await run_slot(rig, 0)
+    visits = rig.schedule.rotation.slots[0].visits
+    assert rig.enqueued == []
+    assert rig.driver.log.counts()["moves_confirmed"] == len(visits)
+    moves = [a for a in rig.driver.log.entries if a.what == "move"]
+    assert [a.evidence["attempts"] for a in moves] == [2] * len(visits)
+    assert sum(1 for api, _ in host.calls if api == "assignParticipantToBreakoutRoom") == 2 * len(visits)
+
+
+async def test_a_repeated_command_id_is_answered_without_running_again(make_rig: RigFactory) -> None:
+    """Idempotent commands: the hub returns a settled answer again, and the console never reruns an id."""
+    rig = await make_rig()
+    host, player = await rig.connect()
+    hub, meeting = rig.service.hub, rig.driver.meeting_uuid
+    first = await hub.call(meeting, "cmd-1", "openBreakoutRooms", {}, 1.0)
+    again = await hub.call(meeting, "cmd-1", "openBreakoutRooms", {}, 1.0)
+    assert first.ok and again == first
+    assert [api for api, _ in host.calls].count("openBreakoutRooms") == 1
+    # The page side: the same id delivered twice (a resend after a reconnect) runs once.
+    replay = {"type": "command", "id": "cmd-2", "api": "closeBreakoutRooms", "data": {}}
+    answers = await asyncio.gather(player._answer(replay), player._answer(replay))
+    assert answers[0] == answers[1] and answers[0]["ok"] is True
+    assert [api for api, _ in host.calls].count("closeBreakoutRooms") == 1
+    # Opening open rooms is Zoom's 10121, which the driver treats as "already open", not as a failure.
+    assert (await hub.call(meeting, "cmd-3", "openBreakoutRooms", {}, 1.0)).ok
+    await rig.driver.open_rooms()
+    assert any(a.evidence.get("code") == 10121 or "10121" in a.detail for a in rig.driver.log.entries)
+    assert (
+        rig.driver.log.entries[-1].what in {"open_rooms", "chat"}
+        and rig.driver.log.counts()["rooms_opened"] == 1
+    )
