@@ -234,7 +234,8 @@ class ZoomAppDriver:
         self._note(
             "move",
             ack.ok,
-            f"assigned to {group.name}" if ack.ok else ack.reason,
+            (f"assigned to {group.name}" if ack.ok else ack.reason)
+            + (f" (after {tries[0]} attempts)" if tries[0] > 1 else ""),
             visit.facilitator,
             slot.index,
             {"issued_after_boundary_s": round(lag, 3), "code": ack.code, "attempts": tries[0]},
