@@ -81,6 +81,7 @@ class ZoomAppDriver:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ids = itertools.count(1)
         self._room_ids: dict[str, str] = {}
+        self._room_list: dict[str, Any] = {}
 
     # -- MeetingDriver ----------------------------------------------------------------------------
 
@@ -171,6 +172,7 @@ class ZoomAppDriver:
             for v in slot.visits:
                 await self._fallback(v, slot, "the console could not read the breakout rooms")
             return
+        self._record_evidence(slot)
         reopen = self.strategy == "reopen" and slot.index > 0
         if reopen:
             await self._call(f"configure-{slot.index}", "configureBreakoutRooms", _AUTO_MOVE)
@@ -190,6 +192,24 @@ class ZoomAppDriver:
             )
         if slot.end - slot.start > 2 * WARN_BEFORE:
             self._spawn(self._warn(slot))
+
+    def _record_evidence(self, slot: Slot) -> None:
+        """What a real session should tell us (README, "Still unverified"): whether the room list
+        shows participants to this console, and whether each physician's webhook participant uuid
+        is one the SDK knows (are the two ids the same?)."""
+        seen = self.directory.participants
+        same_uuid = {
+            f.id: uuid in seen
+            for f in self.schedule.facilitators
+            if (uuid := self.live.participant_uuids.get(f.email.lower())) is not None
+        }
+        self._note(
+            "evidence",
+            True,
+            f"round {slot.index + 1}: SDK lists {len(seen)} participant(s)",
+            slot=slot.index,
+            evidence={**self._room_list, "webhook_uuid_known_to_sdk": same_uuid},
+        )
 
     async def _then_confirm(self, move: Awaitable[bool], visit: Visit, slot: Slot) -> None:
         if await move:
@@ -211,6 +231,11 @@ class ZoomAppDriver:
             if isinstance(r, dict) and r.get("name") and r.get("breakoutRoomId")
         }
         self._room_ids = found
+        # Evidence for what Zoom leaves open: does this console see who is in each room (owner only?)
+        self._room_list = {
+            "room_list_state": str(ack.result.get("state")),
+            "room_list_has_participants": any(isinstance(r, dict) and "participants" in r for r in rooms),
+        }
         return found
 
     async def _move(self, visit: Visit, slot: Slot, rooms: dict[str, str]) -> bool:

@@ -62,6 +62,11 @@ async def test_a_whole_rotation_is_moved_and_confirmed_by_webhook(make_rig: RigF
     assert actions.count("console.move") == visits and actions.count("console.confirm") == visits
     assert any("issued_after_boundary_s" in a.detail for a in audit if a.action == "console.move")
     assert any("confirmed_after_s" in a.detail for a in audit if a.action == "console.confirm")
+    (first, *_) = [a for a in rig.driver.log.entries if a.what == "evidence"]
+    assert (
+        first.evidence["room_list_has_participants"] is True and first.evidence["room_list_state"] == "open"
+    )
+    assert first.evidence["webhook_uuid_known_to_sdk"] == {f.id: True for f in rig.schedule.facilitators}
 
 
 async def test_a_refused_move_is_retried_a_bounded_number_of_times_then_cued(make_rig: RigFactory) -> None:
