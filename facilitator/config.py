@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     zoom_timeout_seconds: float = Field(15.0, validation_alias=_env("ZOOM_TIMEOUT_SECONDS"))
     zoom_chat_user: str | None = Field(None, validation_alias=_env("ZOOM_CHAT_USER"))
 
+    # Zoom App (the host console; a separate General app, see "Running the rotation from inside Zoom")
+    zoom_app_client_id: str | None = Field(None, validation_alias=_env("ZOOM_APP_CLIENT_ID"))
+    zoom_app_client_secret: SecretStr | None = Field(None, validation_alias=_env("ZOOM_APP_CLIENT_SECRET"))
+
     # Email (SMTP)
     smtp_host: str = Field("127.0.0.1", validation_alias=_env("SMTP_HOST"))
     smtp_port: int = Field(587, validation_alias=_env("SMTP_PORT"))

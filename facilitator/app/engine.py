@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +38,14 @@ from facilitator.web.context import SessionEntry, WebContext
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.errors import ZoomError
 from facilitator.zoom.live import LiveRoomState
+from facilitator.zoom.meeting_driver import MeetingDriver
 from facilitator.zoom.provision import provision
+
+# Builds a session's meeting driver (the host console's, say) from its schedule, live state,
+# meeting uuid and the engine's enqueue; None: the default cue-only driver.
+DriverFactory = Callable[
+    [Schedule, LiveRoomState, str | None, Callable[[PlannedMessage], Awaitable[None]]], MeetingDriver
+]
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +89,13 @@ class Engine:
         on_delivery: Callable[[DeliveryEvent], None] | None = None,
         note: Callable[[str], None] | None = None,
         channels: Mapping[str, Channel] | None = None,
+        driver_factory: DriverFactory | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.zoom = zoom
+        self.driver_factory = driver_factory
         self.note = note or (lambda text: log.info("%s", text))
         self.signer = LinkSigner(settings.secret_key.get_secret_value(), settings.public_url)
         self.channels = (
@@ -109,6 +118,9 @@ class Engine:
             for task in handle.tasks:
                 task.cancel()
             await asyncio.gather(*handle.tasks, return_exceptions=True)
+            aclose = getattr(handle.watcher.driver, "aclose", None)
+            if aclose is not None:
+                await aclose()
         await self.runner.stop(timeout=grace)
         for channel in self.channels.values():
             close = getattr(channel, "close", None)
@@ -134,7 +146,12 @@ class Engine:
         codes = {s.email: builder.survey_code_for(s.email) for s in schedule.students}
         await self.store.save_survey_codes(sid, schedule.session.study, codes)
         live = LiveRoomState.from_schedule(schedule, str(meeting.meeting_id) if meeting else None)
-        watcher = EscalationWatcher(schedule, live, self.clock, self._enqueue)
+        driver = (
+            self.driver_factory(schedule, live, meeting.uuid if meeting else None, self._enqueue)
+            if self.driver_factory is not None
+            else None
+        )
+        watcher = EscalationWatcher(schedule, live, self.clock, self._enqueue, driver=driver)
         record = await self.store.get_session(sid)
         calendars = InvitationCalendars(schedule, self.clock, record.plan_revision if record else 0)
         handle = SessionHandle(
@@ -248,6 +265,9 @@ class Engine:
             code = handle.builder.survey_code_for(row.recipient)
             if await self.store.opted_out(row.session_id, code):
                 return "the student opted out of reminders and follow-ups"
+        held = getattr(handle.watcher.driver, "skip_reason", None) if handle is not None else None
+        if held is not None and (reason := held(row)) is not None:
+            return str(reason)  # the host console moves this physician: their move cue waits
         if row.unless_completed is None or handle is None:
             return None
         code = handle.builder.survey_code_for(row.recipient)

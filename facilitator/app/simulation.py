@@ -24,10 +24,17 @@ from facilitator.config import Settings, SmtpSecurity
 from facilitator.schedule.model import Schedule
 from facilitator.store.base import MessageStatus, Store
 from facilitator.zoom.provision import is_pending, meeting_request
+from facilitator.zoomapp.context import encrypt_context
+from facilitator.zoomsim.host_client import ConsolePlayer, SimulatedHostClient
 from facilitator.zoomsim.live import FacilitatorScript, LiveMeeting
 from facilitator.zoomsim.meetings import DEFAULT_SETTINGS
 from facilitator.zoomsim.simulator import SimulatorConfig, ZoomSimulator
 from facilitator.zoomsim.state import SimMeeting, SimRegistrant
+
+SIM_APP_CLIENT_ID = "sim-zoom-app-client"
+SIM_APP_CLIENT_SECRET = "sim-zoom-app-secret-0123456789abcdef"
+CUE_FOLLOWED_AFTER = timedelta(minutes=3)  # a refused physician follows the fallback cue this late
+FLAKY_MOVES = 0.2  # share of the console's moves Zoom refuses once (the retry succeeds)
 
 LIVE_MARGIN = timedelta(minutes=10)  # real-speed play around the live session
 SKIP_THRESHOLD = timedelta(minutes=2)  # idle gaps longer than this are jumped over
@@ -101,6 +108,11 @@ class SimulatedServices:
             "cookie_secure": False,
         }
 
+    @staticmethod
+    def console_overrides() -> dict[str, Any]:
+        """Settings that turn on the host console with the simulator's Zoom App credentials."""
+        return {"zoom_app_client_id": SIM_APP_CLIENT_ID, "zoom_app_client_secret": SIM_APP_CLIENT_SECRET}
+
     async def stop(self) -> None:
         if self._zoom_runner is not None:
             await self._zoom_runner.cleanup()
@@ -120,7 +132,10 @@ class LiveSimulation:
         settings: Settings,
         forget: tuple[tuple[str, int], ...] = (),
         lateness: timedelta = timedelta(seconds=20),
+        console_url: str | None = None,
     ) -> None:
+        """`console_url`: play the host console (the base URL of the bot's web app); `forget` then
+        names the moves the host's client refuses, which fall back to a cue followed late."""
         self._http = ClientSession()
         secret = settings.zoom_webhook_secret
         self.meeting = LiveMeeting(
@@ -131,13 +146,58 @@ class LiveSimulation:
             services.zoom.config.account_id,
             http=self._http,
         )
+        self.schedule = schedule
+        self.clock = services.clock
+        self.host: SimulatedHostClient | None = None
+        self.player: ConsolePlayer | None = None
+        self._followers: list[asyncio.Task[None]] = []
+        if console_url is not None:
+            refuse = frozenset(
+                (schedule.facilitator(fid).email.lower(), slot + 1) for fid, slot in forget
+            )  # the n-th assignment of a physician with one visit per round is round n's
+            self.host = SimulatedHostClient(
+                self.meeting, refuse=refuse, on_refused=self._follow_cue_later, flaky=FLAKY_MOVES, seed=1
+            )
+            self.player = ConsolePlayer(self.host, console_url, self._http)
         self.script = FacilitatorScript(
-            schedule, self.meeting, services.clock, lateness=lateness, forget=forget
+            schedule,
+            self.meeting,
+            services.clock,
+            lateness=lateness,
+            forget=forget,
+            host_runs_rooms=console_url is not None,
         )
         self._task: asyncio.Task[None] | None = None
+        self._console_task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self.script.run(), name="simulated-meeting")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self.script.run(), name="simulated-meeting")
+        if self.player is not None:
+            self._console_task = loop.create_task(self._open_console(), name="simulated-console-open")
+
+    async def _open_console(self) -> None:
+        """The host opens the Zoom App a minute into the meeting, as Zoom would load its Home URL."""
+        assert self.player is not None
+        await self.clock.sleep_until(self.schedule.session.start + timedelta(minutes=1))
+        view = self.meeting.view
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        claims = {
+            "typ": "meeting", "uid": "sim-host-user", "mid": view.uuid, "attendrole": "host",
+            "iss": "marketplace.zoom.us", "aud": SIM_APP_CLIENT_ID, "ts": now_ms, "exp": now_ms + 3_600_000,
+        }  # fmt: skip
+        token = await self.player.open_app(encrypt_context(claims, SIM_APP_CLIENT_SECRET))
+        self.player.start(token)
+
+    def _follow_cue_later(self, email: str, room: str) -> None:
+        """A refused physician gets the fallback cue and moves by hand, a few minutes late."""
+
+        async def follow() -> None:
+            await self.clock.sleep_until(self.clock.now() + CUE_FOLLOWED_AFTER)
+            if self.meeting.rooms_open:
+                await self.meeting.move(email, room)
+
+        self._followers.append(asyncio.get_running_loop().create_task(follow()))
 
     async def caught_up(self) -> None:
         """Wait until the meeting has done (and told the bot) everything due by now."""
@@ -145,6 +205,11 @@ class LiveSimulation:
         await asyncio.sleep(0.05)  # the webhook receiver applies events on its own tasks
 
     async def stop(self) -> None:
+        for task in (*self._followers, self._console_task):
+            if task is not None:
+                task.cancel()
+        if self.player is not None:
+            await self.player.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -42,6 +42,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="the plan was edited since the session started: apply the changes shown without asking",
     )
+    run.add_argument(
+        "--console",
+        action="store_true",
+        help="with --simulate: the host console (Zoom App) runs the rotation in the simulated meeting",
+    )
     run.set_defaults(func=cmd_run)
 
 
@@ -49,8 +54,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from facilitator.cli.running import RunOptions, run_session
 
     console, err = Console(highlight=False), Console(stderr=True, highlight=False)
-    if (args.maildir or args.zoom_faults) and not args.simulate:
-        err.print("--maildir and --zoom-faults need --simulate (they act on the simulated services)")
+    if (args.maildir or args.zoom_faults or args.console) and not args.simulate:
+        err.print(
+            "--maildir, --zoom-faults and --console need --simulate (they act on the simulated services; "
+            "a real host console is turned on by ZOOM_APP_CLIENT_ID and ZOOM_APP_CLIENT_SECRET)"
+        )
         return USER_ERROR
     try:
         faults = parse_faults(args.zoom_faults)
@@ -62,7 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         err.print(f"warning: {warning.message}")
     options = RunOptions(
         args.simulate, args.speed, args.maildir, args.db, args.host, args.port, args.links_json, args.quiet,
-        faults, args.apply_changes,
+        faults, args.apply_changes, args.console,
     )  # fmt: skip
     return asyncio.run(run_session(loaded, schedule, options, console))
 

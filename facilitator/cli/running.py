@@ -58,6 +58,8 @@ from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.errors import ZoomError
+from facilitator.zoomapp import routes as console_routes
+from facilitator.zoomapp.service import console_from_settings
 
 OPEN = {MessageStatus.PENDING.value, MessageStatus.SENDING.value}
 
@@ -74,6 +76,7 @@ class RunOptions:
     quiet: bool = False
     zoom_faults: tuple[tuple[str, int], ...] = ()  # simulator faults to inject before provisioning
     apply_changes: bool = False  # an edited plan's changes are applied without asking
+    console: bool = False  # simulated host console (Zoom App) runs the rotation
 
 
 async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOptions, console: Console) -> int:
@@ -148,6 +151,8 @@ async def run_session(loaded: LoadedPlan, schedule: Schedule, options: RunOption
             for kind, count in options.zoom_faults:
                 services.zoom.inject(kind, count=count, delay=30.0 if kind == "slow" else 1.0)
             overrides.update(services.settings_overrides())
+            if options.console:
+                overrides.update(services.console_overrides())
         else:
             clock = SystemClock()
         settings = load_settings(**overrides)
@@ -174,6 +179,7 @@ async def _run(
 ) -> int:
     progress = RunProgress(schedule, console)
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
+    console_service = console_from_settings(settings, clock, store)
     engine = Engine(
         settings,
         store,
@@ -182,8 +188,18 @@ async def _run(
         console=_console_cue(console),
         on_delivery=None if options.quiet else progress.on_event,
         note=lambda text: console.print(Text(text, style="dim")),
+        driver_factory=console_service.driver_for if console_service is not None else None,
     )
-    app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
+    app = create_app(engine.web)
+    if console_service is not None:
+        console_routes.mount(app, console_service)
+        console_service.on_action = lambda a: console.print(
+            f"[magenta]console[/magenta] {a.what}{' ' + a.facilitator_id if a.facilitator_id else ''}: "
+            f"{a.detail}" + ("" if a.ok else " [red](failed)[/red]"),
+            highlight=False,
+        )
+        console.print(f"[bold]Host console (Zoom App Home URL):[/bold] {settings.public_url}/zoomapp/home")
+    app_runner = web.AppRunner(app, **RUNNER_KWARGS)
     await app_runner.setup()
     await web.SockSite(app_runner, sock).start()
     simulation: LiveSimulation | None = None
@@ -216,6 +232,7 @@ async def _run(
                 f"{settings.public_url}/zoom/webhook",
                 settings,
                 forget=(forget,) if forget else (),
+                console_url=settings.public_url if console_service is not None else None,
             )
             simulation.start()
             handle.watcher.ready = simulation.caught_up
@@ -224,6 +241,8 @@ async def _run(
             return _stopped(console, stop)
         counts = await store.message_counts(schedule.session.id)
         console.print(summary_tables(schedule, counts, handle.watcher.adherence, misses))
+        if console_service is not None:
+            _print_console_summary(console, handle.watcher.driver)
         failed = sum(n for (_, status), n in counts.items() if status == MessageStatus.FAILED.value)
         if services is not None:
             console.print(
@@ -285,6 +304,14 @@ def _stopped(console: Console, stop: StopSignals) -> int:
         return 0
     console.print(stop.reason, style="red", markup=False)
     return BROKEN
+
+
+def _print_console_summary(console: Console, driver: Any) -> None:
+    log = getattr(driver, "log", None)
+    if log is None:
+        return
+    figures = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in log.counts().items())
+    console.print(f"[bold]Host console:[/bold] {figures}", highlight=False)
 
 
 def _console_cue(console: Console) -> Any:

@@ -33,6 +33,8 @@ from facilitator.web.app import RUNNER_KWARGS, create_app
 from facilitator.web.links import session_links
 from facilitator.web.login import login_url
 from facilitator.zoom.client import ZoomClient
+from facilitator.zoomapp import routes as console_routes
+from facilitator.zoomapp.service import console_from_settings
 
 
 async def serve(
@@ -69,10 +71,23 @@ async def serve(
     stop.install()
     lease.on_lost = stop.stop
     zoom = ZoomClient(settings) if settings.zoom_account_id else None
+    clock = SystemClock()
+    console_service = console_from_settings(settings, clock, store)  # a Zoom App configured: the console
     engine = Engine(
-        settings, store, SystemClock(), zoom=zoom, note=lambda text: console.print(Text(text, style="dim"))
+        settings,
+        store,
+        clock,
+        zoom=zoom,
+        note=lambda text: console.print(Text(text, style="dim")),
+        driver_factory=console_service.driver_for if console_service is not None else None,
     )
-    app_runner = web.AppRunner(create_app(engine.web), **RUNNER_KWARGS)
+    app = create_app(engine.web)
+    if console_service is not None:
+        console_routes.mount(app, console_service)
+        console.print(
+            f"Host console (Zoom App Home URL): {settings.public_url}/zoomapp/home", highlight=False
+        )
+    app_runner = web.AppRunner(app, **RUNNER_KWARGS)
     try:
         if zoom is not None:
             await zoom.__aenter__()

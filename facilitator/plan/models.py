@@ -132,6 +132,11 @@ class ZoomOptions(Strict):
     join_before_host: bool = False
     auto_recording: Literal["none", "local", "cloud"] = "none"
     alternative_hosts: bool = Field(True, description="make every facilitator an alternative host")
+    console_strategy: Literal["move", "reopen"] = Field(
+        "move",
+        description="host console (Zoom App): move physicians while rooms stay open, or close, "
+        "re-assign and re-open the rooms at each round",
+    )
 
 
 class HostContact(Strict):

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import aiohttp
+
 from facilitator.config import Settings
 from facilitator.zoom.client import RetryPolicy, ZoomClient
 from facilitator.zoom.errors import ZoomAuthError, ZoomError, ZoomNotConfigured, ZoomNotFound
@@ -52,6 +54,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("attendance after the session", ("list_past_participants",), False),
     Feature("look up the host (this check)", ("get_user",), False),
 )
+LOCAL_HOSTS = ("://127.", "://localhost", "://0.0.0.0", "://[::1]")
 CHAT = Feature("send cues by Zoom Team Chat", ("send_chat_message",), True)
 
 
@@ -85,7 +88,7 @@ def webhook_checks(settings: Settings) -> list[Check]:
     else:
         out.append(Check("webhook secret", Status.OK, "set"))
     url = settings.public_url.rstrip("/") + "/zoom/webhook"
-    local = any(h in url for h in ("://127.", "://localhost", "://0.0.0.0", "://[::1]"))
+    local = any(h in url for h in LOCAL_HOSTS)
     if local or not url.startswith("https://"):
         out.append(
             Check(
@@ -138,19 +141,28 @@ async def doctor(settings: Settings, host_email: str | None) -> list[Check]:
     ]
     if missing:
         detail = f"set {', '.join(missing)} (from the app's App Credentials page)"
-        return [Check("credentials", Status.FAIL, detail), *webhook_checks(settings)]
+        return [
+            Check("credentials", Status.FAIL, detail),
+            *webhook_checks(settings),
+            *await zoom_app_checks(settings),
+        ]
     checks: list[Check] = []
     patient = RetryPolicy(max_attempts=2, max_rate_limited=3, backoff_base=0.5, max_wait_seconds=5.0)
     async with ZoomClient(settings, retry=patient) as zoom:
         try:
             token = await zoom.token()
         except (ZoomNotConfigured, ZoomAuthError) as exc:
-            return [Check("credentials", Status.FAIL, str(exc)), *webhook_checks(settings)]
+            return [
+                Check("credentials", Status.FAIL, str(exc)),
+                *webhook_checks(settings),
+                *await zoom_app_checks(settings),
+            ]
         except ZoomError as exc:
             where = settings.zoom_oauth_base_url
             return [
                 Check("credentials", Status.FAIL, f"could not reach Zoom at {where}: {exc}"),
                 *webhook_checks(settings),
+                *await zoom_app_checks(settings),
             ]
         checks.append(
             Check("credentials", Status.OK, f"Zoom issued a token for account {settings.zoom_account_id}")
@@ -161,4 +173,71 @@ async def doctor(settings: Settings, host_email: str | None) -> list[Check]:
         if settings.zoom_chat_user:
             checks.append(await _host_check(zoom, settings.zoom_chat_user, licensed=False))
             checks[-1] = Check("Team Chat sender", checks[-1].status, checks[-1].detail)
-    return checks + webhook_checks(settings)
+    return checks + webhook_checks(settings) + await zoom_app_checks(settings)
+
+
+# -- the host console (a Zoom App) ---------------------------------------------------------------
+# Zoom loads a Zoom App's Home URL only over public HTTPS and refuses to render an HTML answer
+# without four security headers. Both are checked by asking the running server for its Home URL
+# without a Zoom context: the console must refuse (401) and still send the headers. What needs a
+# real Zoom client (the SDK's answers, whether a move needs a click) is listed in the README.
+HOME_PATH = "/zoomapp/home"
+REQUIRED_HEADERS = (
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "Content-Security-Policy",
+    "Referrer-Policy",
+)
+
+
+async def zoom_app_checks(settings: Settings, timeout: float = 5.0) -> list[Check]:
+    client_id = settings.zoom_app_client_id
+    secret = settings.zoom_app_client_secret
+    has_secret = secret is not None and bool(secret.get_secret_value())
+    if not client_id and not has_secret:
+        return [Check("Zoom App (host console)", Status.SKIP, "not configured: physicians are moved by cues")]
+    if not client_id or not has_secret:
+        missing = "ZOOM_APP_CLIENT_ID" if not client_id else "ZOOM_APP_CLIENT_SECRET"
+        return [
+            Check(
+                "Zoom App (host console)", Status.FAIL, f"set {missing} too (the General app's credentials)"
+            )
+        ]
+    checks = [Check("Zoom App (host console)", Status.OK, "client id and secret set")]
+    url = settings.public_url.rstrip("/") + HOME_PATH
+    if not url.startswith("https://") or any(h in url for h in LOCAL_HOSTS):
+        checks.append(
+            Check(
+                "Zoom App Home URL",
+                Status.WARN,
+                f"Zoom loads the Home URL only over public HTTPS, not {url}; set FACILITATOR_PUBLIC_URL "
+                "to the public HTTPS address and enter it as the app's Home URL",
+            )
+        )
+    else:
+        checks.append(Check("Zoom App Home URL", Status.OK, f"enter {url} as the app's Home URL"))
+    checks.append(await _header_check(url, timeout))
+    return checks
+
+
+async def _header_check(url: str, timeout: float) -> Check:
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
+            http.get(url, allow_redirects=False) as resp,
+        ):
+            missing = [h for h in REQUIRED_HEADERS if not resp.headers.get(h)]
+            status = resp.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Check(
+            "Zoom App headers",
+            Status.WARN,
+            f"could not reach {url} ({type(exc).__name__}); run `facilitator serve` there and check again",
+        )
+    if missing:
+        return Check("Zoom App headers", Status.FAIL, f"{url} answers without {', '.join(missing)}")
+    if status != 401:
+        return Check(
+            "Zoom App headers", Status.WARN, f"{url} answered {status} without a Zoom context (expected 401)"
+        )
+    return Check("Zoom App headers", Status.OK, "the Home URL sends the four headers Zoom requires")

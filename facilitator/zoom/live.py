@@ -103,6 +103,8 @@ class LiveRoomState:
         self._people: dict[str, _Presence] = {}
         self._votes: dict[str, dict[str, set[str]]] = {}  # uuid -> group -> student emails
         self.history: deque[HistoryEntry] = deque(maxlen=history_size)
+        # email -> Zoom's participant uuid from the latest join (the host console maps people with it)
+        self.participant_uuids: dict[str, str] = {}
         self.started: datetime | None = None
         self.ended: datetime | None = None
 
@@ -147,6 +149,8 @@ class LiveRoomState:
         if not self._fresh(key, event.event_ts):
             return
         if isinstance(event, ParticipantJoined):
+            if event.participant.email and event.participant.participant_uuid:
+                self.participant_uuids[event.participant.email] = event.participant.participant_uuid
             self._people[key] = _Presence(None, event.event_ts)
             self._log(event.event_ts, "joined the meeting", key, MAIN)
             return

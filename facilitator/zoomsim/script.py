@@ -85,8 +85,12 @@ class FacilitatorScript:
         lateness_by: Mapping[str, timedelta] | None = None,
         forget: Iterable[tuple[str, int]] = (),
         room_names: Mapping[str, str] | None = None,
+        host_runs_rooms: bool = False,
     ) -> None:
         self.schedule = schedule
+        # With the host console, the host's client opens/closes rooms and moves physicians: the
+        # people only join and leave (and follow a fallback cue, which the simulation plays).
+        self.host_runs_rooms = host_runs_rooms
         self.meeting = meeting
         self.clock = clock
         self.forget = frozenset(forget)
@@ -104,7 +108,7 @@ class FacilitatorScript:
             steps.append((when, len(steps), label, action))
 
         add(session.start, "start", self.meeting.start)
-        if slots:
+        if slots and not self.host_runs_rooms:
             add(slots[0].start, "open rooms", self.meeting.open_rooms)
             for slot in slots:
                 for f in self.schedule.facilitators:
