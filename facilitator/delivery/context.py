@@ -134,6 +134,8 @@ class MessageContextBuilder:
         ctx.setdefault("session_id", session.id)
         ctx.setdefault("session_title", session.title)
         ctx["kind"] = str(message.kind)
+        if ctx["kind"] == "removed":
+            return self._removed(ctx, message)
         person = self._person(message)
         tz = ZoneInfo(person.timezone)
         ctx.update(recipient_name=person.name, recipient_email=person.email, timezone=tz.key)
@@ -156,6 +158,19 @@ class MessageContextBuilder:
             self._facilitator(ctx, person, tz)
         else:
             self._student(ctx, person, str(message.kind))
+        return ctx
+
+    def _removed(self, ctx: dict[str, Any], message: MessageLike) -> dict[str, Any]:
+        """A person the edited plan no longer has: nothing of theirs is in the schedule, so the
+        notice speaks in the session's own zone and names nobody."""
+        session = self.schedule.session
+        tz = ZoneInfo(session.timezone)
+        ctx.update(recipient_name="", recipient_email=message.recipient, timezone=tz.key)
+        ctx.update(time_fields("session_start", session.start, tz))
+        ctx.update(time_fields("session_end", session.end, tz))
+        ctx["support"] = [
+            {"name": c.name, "phone": c.phone, "url": c.url, "hours": c.hours} for c in session.support
+        ]
         return ctx
 
     def _person(self, message: MessageLike) -> FacilitatorInfo | StudentInfo:

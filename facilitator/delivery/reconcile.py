@@ -21,7 +21,15 @@ from zoneinfo import ZoneInfo
 from facilitator.schedule.model import Audience, Lane, MessageKind, PlannedMessage, Schedule
 from facilitator.store.base import MessageStatus, OutboxMessage, Store
 
-RUN_TIME_KINDS = {MessageKind.ESCALATION.value, MessageKind.LINK_CHANGED.value, MessageKind.CORRECTION.value}
+RUN_TIME_KINDS = {
+    MessageKind.ESCALATION.value,
+    MessageKind.LINK_CHANGED.value,
+    MessageKind.CORRECTION.value,
+    MessageKind.REMOVED.value,
+}
+_NOTICE_ALIVE = (MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.SENT)
+# What tells a person they are in the session (and put it in their calendar).
+INVITING_KINDS = {MessageKind.INVITATION.value, MessageKind.FACILITATOR_WELCOME.value}
 CORRECTION_WINDOW = timedelta(hours=1)  # a correction is still worth sending this long after the end
 
 
@@ -90,6 +98,7 @@ def plan_changes(
         # corrects from what they say
         sent = [r for r in rows if "~r" not in r.key and _tells(r)]
         changes.corrections = _corrections(new, sent, old_start, now, revision)
+        changes.corrections += _removals(new, rows, changes.people_removed, now, revision)
     return changes
 
 
@@ -232,6 +241,45 @@ def _corrections(
             who = (Audience.FACILITATOR, fac.email, fac.id, fac.channel)
             itinerary = [{"slot": i, "group_id": g} for i, g in sorted(visits.get(fac.id, {}).items())]
             out.append(_correction(new, *who, lines, now, revision, {"visits": itinerary}))
+    return out
+
+
+def _removals(
+    new: Schedule, rows: Sequence[OutboxMessage], removed: Sequence[str], now: datetime, revision: int
+) -> list[PlannedMessage]:
+    """One notice per removed person who was already invited: it says they are no longer expected,
+    and carries the cancellation of the calendar entry their invitation made (`delivery/invites`).
+    Once: a person who has a notice (sent or on its way) is not told again by a later edit."""
+
+    def person(row: OutboxMessage) -> str:
+        return row.recipient_id.lower() if row.audience == Audience.STUDENT.value else row.recipient_id
+
+    gone = set(removed)
+    told = {person(r) for r in rows if r.kind == MessageKind.REMOVED.value and r.status in _NOTICE_ALIVE}
+    out: list[PlannedMessage] = []
+    seen: set[str] = set()
+    for row in rows:
+        rid = person(row)
+        invited = row.kind in INVITING_KINDS and row.status is MessageStatus.SENT
+        if not invited or rid not in gone or rid in seen or rid in told:
+            continue
+        seen.add(rid)
+        sid = new.session.id
+        out.append(
+            PlannedMessage(
+                key=f"{sid}/{MessageKind.REMOVED.value}/{row.recipient_id}/r{revision}",
+                kind=MessageKind.REMOVED,
+                audience=Audience(row.audience),
+                recipient=row.recipient,
+                recipient_id=row.recipient_id,
+                channel=row.channel,
+                template=MessageKind.REMOVED.value,
+                due=now,
+                deadline=max(new.session.end, now) + CORRECTION_WINDOW,
+                lane=Lane.BULK,
+                context={"session_id": sid, "session_title": new.session.title},
+            )
+        )
     return out
 
 

@@ -51,6 +51,8 @@ class MessageKind(StrEnum):
     LINK_CHANGED = "link_changed"
     # Not planned ahead: a plan edit changed something a person was already told.
     CORRECTION = "correction"
+    # Not planned ahead: a plan edit removed someone already invited; carries the calendar's CANCEL.
+    REMOVED = "removed"
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,12 @@ async def test_a_removed_student_is_shown_first_then_cancelled_and_the_regrouped
     record = await store.get_session(old.session.id)
     assert record is not None and record.plan_revision == 1
     rows = await store.list_messages(old.session.id)
-    leaving = [r for r in rows if r.recipient == LEAVING]
+    leaving = [r for r in rows if r.recipient == LEAVING and r.kind != "removed"]
     assert {r.status for r in leaving if r.status is not MessageStatus.SENT} == {MessageStatus.CANCELLED}
+    # ...and, already invited, they are told they are no longer expected (with the calendar's CANCEL).
+    assert [r.status for r in rows if r.recipient == LEAVING and r.kind == "removed"] == [
+        MessageStatus.PENDING
+    ]
     assert not any(r.status is MessageStatus.FAILED for r in rows)
     assert len([r for r in rows if r.status is MessageStatus.SENT]) == sent_before  # sent stays sent
 
@@ -97,7 +101,7 @@ async def test_a_removed_student_is_shown_first_then_cancelled_and_the_regrouped
     # Every pending message now matches the new plan (replaced where it changed):
     planned = {m.key: m for m in new.messages}
     for row in rows:
-        if row.status is MessageStatus.PENDING and row.kind != "correction":
+        if row.status is MessageStatus.PENDING and row.kind not in ("correction", "removed"):
             assert planned[row.key].context == row.context and planned[row.key].due == row.due
     # The correction reads as a person needs it.
     one = next(r for r in corrections if r.recipient in regrouped)
@@ -154,3 +158,49 @@ async def test_the_host_and_co_directors_are_not_people_removed(tmp_path: Path) 
         assert not any(r.recipient_id in host_ids for r in changes.cancel)
     finally:
         await store.close()
+
+
+async def test_calendars_follow_an_edit_updates_for_the_told_and_a_cancel_for_the_removed(
+    tmp_path: Path,
+) -> None:
+    """Corrections carry the invitation again with the raised SEQUENCE (clients replace the entry);
+    a removed person who was invited gets a notice carrying METHOD:CANCEL for the same UID."""
+    from icalendar import Calendar
+
+    from facilitator.clock import ManualClock
+    from facilitator.delivery.invites import InvitationCalendars
+
+    store, old = await started(tmp_path, plan_in(tmp_path / "v1"))
+    sid = old.session.id
+    sent = await store.list_messages(sid, statuses=["sent"])
+    invited = next(r for r in sent if r.kind == "invitation" and r.recipient == LEAVING)
+    edited = plan_in(tmp_path / "v1", drop=LEAVING)
+    new = build_schedule(edited)
+    shown, _ = console()
+    assert await reconcile_plan(store, edited, new, apply=True, now=NOW, console=shown) is None
+    rows = await store.list_messages(sid)
+    removed = [r for r in rows if r.kind == "removed"]
+    assert [r.recipient for r in removed] == [LEAVING]
+
+    def calendar(schedule: Schedule, revision: int, row: object) -> Calendar:
+        builder = MessageContextBuilder(schedule, LinkSigner("k" * 48, "http://127.0.0.1:1"), "s" * 48)
+        calendars = InvitationCalendars(schedule, ManualClock(NOW), revision)
+        rendered = MessageRenderer(Renderer(), builder, calendars).render(row)  # type: ignore[arg-type]
+        assert rendered.calendar is not None, row
+        return Calendar.from_ical(rendered.calendar)
+
+    first = calendar(old, 0, invited)
+    cancel = calendar(new, 1, removed[0])
+    assert str(cancel["method"]) == "CANCEL"
+    (was,) = first.walk("VEVENT")
+    (gone,) = cancel.walk("VEVENT")
+    assert gone["uid"] == was["uid"] and int(gone["sequence"]) > int(was["sequence"])
+    assert str(gone["status"]) == "CANCELLED"
+
+    correction = next(r for r in rows if r.kind == "correction" and r.audience == "student")
+    update = calendar(new, 1, correction)
+    (event,) = update.walk("VEVENT")
+    assert str(update["method"]) == "REQUEST" and int(event["sequence"]) == 1
+    group = next(g.name for g in new.groups if correction.recipient in g.students)
+    assert group in str(event["description"])
+    await store.close()

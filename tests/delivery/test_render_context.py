@@ -159,6 +159,7 @@ ALL_MESSAGES = [
     message(MessageKind.LINK_CHANGED, STUDENT, {}),
     message(MessageKind.CORRECTION, STUDENT, {
         "group_id": "group-1", "changes": ["your group changed: you are now in Group 1"]}),
+    message(MessageKind.REMOVED, "no.longer.here@students.example.edu", {}),  # not in the schedule
     message(MessageKind.ESCALATION, "dr-okafor", {
         "facilitator_id": "dr-okafor", "group_id": "group-4", "slot": 1, "slot_start": iso(SLOTS[1].start),
         "slot_end": iso(SLOTS[1].end), "current_group_id": "group-2"}),

@@ -59,8 +59,9 @@ async def test_an_edited_plan_is_shown_first_and_applied_only_on_confirm(make_we
     kept_roster = Path(record.plan_file).parent / ROSTER.name  # what a restart reloads
     assert kept_roster.is_file() and LEAVING not in kept_roster.read_text()
     rows = await w.store.list_messages(sid)
-    gone = {r.status for r in rows if r.recipient == LEAVING and r.status is not MessageStatus.SENT}
-    assert gone == {MessageStatus.CANCELLED}
+    leaving = [r for r in rows if r.recipient == LEAVING and r.status is not MessageStatus.SENT]
+    assert {r.status for r in leaving if r.kind != "removed"} == {MessageStatus.CANCELLED}
+    assert [r.kind for r in leaving if r.status is MessageStatus.PENDING] == ["removed"]  # told, once
     cues = [r for r in rows if r.kind == "heads_up" and r.status is MessageStatus.PENDING]
     assert cues and all(r.context["lead_minutes"] == 3 for r in cues)  # the new cue lead
     assert any(r.kind == "correction" for r in rows)
