@@ -88,6 +88,9 @@ async def add_session(
         return AddResult(None, [], edit=(loaded, schedule))  # an edit: reconciled after a confirm
     if sid in ctx.sessions:
         return AddResult(None, [f"{filename}:1:1: a session with id `{sid}` already exists"])
+    moved = await _moved_start_of(ctx, loaded, schedule)
+    if moved is not None:
+        return AddResult(None, [moved])
     plan_path = keep_plan_files(ctx, loaded, schedule, roster)
     now = ctx.now()
     await ctx.store.upsert_session(
@@ -109,6 +112,24 @@ async def add_session(
     ctx.sessions.add(entry)
     await ctx.store.audit(sid, "director", "session.added", f"plan {filename}", now)
     return AddResult(entry, [])
+
+
+async def _moved_start_of(ctx: WebContext, loaded: LoadedPlan, schedule: Schedule) -> str | None:
+    """A plan without `session.id` whose title matches a running session but whose start moved
+    would become a second session that sends everything again (as `run` also refuses): the
+    problem line naming the id that keeps it the same session, or None."""
+    if loaded.plan.session.id is not None:
+        return None  # the director chose this id: a new session is what they asked for
+    now = ctx.now()
+    for record in await ctx.store.list_sessions():
+        same = record.title == schedule.session.title and record.id != schedule.session.id
+        if same and record.status == "active" and record.end > now:
+            return (
+                f"{loaded.file}:1:1: session: `{record.title}` is already running as session {record.id}, "
+                f"starting at another time; to move it, add `id: {record.id}` under `session:` (the edit is "
+                "then shown and reconciled); to add a second session, give it another `id:`"
+            )
+    return None
 
 
 def keep_plan_files(

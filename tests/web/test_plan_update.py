@@ -96,3 +96,23 @@ async def test_fuzzed_confirm_forms_get_an_answer_never_a_crash(make_web: WebFac
         assert "Traceback" not in await resp.text()
     record = await w.store.get_session(sid)
     assert record is not None and record.plan_revision == 0  # no random token ever matched
+
+
+async def test_an_upload_that_only_moves_the_start_is_refused_without_an_id(make_web: WebFactory) -> None:
+    """Without `session.id` a moved start makes a new id: the upload would start a second session
+    whose students get everything again. Like `run`, the page refuses and names the id to add."""
+    w = await make_web()
+    sid = w.schedule.session.id
+    await start_session(w.store, w.schedule, PLAN.read_text(), str(PLAN), now=w.clock.now())
+    await w.login()
+    csrf = await w.csrf("/sessions")
+    moved = PLAN.read_text().replace("start: 2027-01-14 13:00", "start: 2027-01-14 15:00")
+    assert moved != PLAN.read_text()
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("plan_file", moved.encode(), filename="moved.yaml", content_type="text/yaml")
+    form.add_field("roster_file", ROSTER.read_bytes(), filename=ROSTER.name, content_type="text/csv")
+    resp = await w.client.post("/sessions", data=form, allow_redirects=False)
+    page = await resp.text()
+    assert resp.status == 400 and f"id: {sid}" in page, page
+    assert [s.id for s in await w.store.list_sessions()] == [sid]  # no second session
