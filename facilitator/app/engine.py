@@ -152,6 +152,9 @@ class Engine:
             else None
         )
         watcher = EscalationWatcher(schedule, live, self.clock, self._enqueue, driver=driver)
+        acting = getattr(driver, "acting", None)
+        if acting is not None:
+            builder.console_active = acting
         record = await self.store.get_session(sid)
         calendars = InvitationCalendars(schedule, self.clock, record.plan_revision if record else 0)
         handle = SessionHandle(
@@ -173,6 +176,7 @@ class Engine:
                 meeting_id=str(meeting.meeting_id) if meeting else None,
                 survey_urls=_survey_urls(schedule),
                 on_outbox_change=self.runner.poke,
+                console_acting=acting,
             )
         )
         if meeting_replaced(before, meeting):

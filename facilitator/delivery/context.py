@@ -10,7 +10,7 @@ kept as they are (extra keys are welcome); added keys are listed in templates/me
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -115,6 +115,8 @@ class MessageContextBuilder:
         self._students = {normalise_email(s.email): s for s in schedule.students}
         self._facilitators = {f.id: f for f in schedule.facilitators}
         self._hosts = {h.id: h for h in schedule.hosts}
+        # Whether a host console acts for the host now; the engine points it at the console driver.
+        self.console_active: Callable[[], bool] = lambda: False
         self._groups = {g.id: g for g in schedule.groups}
         self._codes: dict[str, str] = {}
         # Signed links are deterministic (same claims, same expiry, same bytes) and signing one
@@ -220,10 +222,10 @@ class MessageContextBuilder:
     def _host(self, ctx: dict[str, Any], host: FacilitatorInfo) -> None:
         """Host cues: their join link when known, and whether a host console acts for them.
 
-        `console_active` is false until the host console (a Zoom App in the host's client) can
-        say it is running; templates then say what the console does instead of asking for clicks.
+        `console_active` is true while the host console (a Zoom App in the host's client) runs the
+        rotation; templates then say what the console does instead of asking for clicks.
         """
-        ctx.setdefault("console_active", False)
+        ctx.setdefault("console_active", self.console_active())
         join_url = self._join_urls.get(normalise_email(host.email), self._fallback_join_url)
         if join_url is not None:
             ctx.setdefault("join_url", join_url)

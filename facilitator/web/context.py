@@ -40,6 +40,7 @@ class SessionEntry:
     survey_urls: Mapping[str, str] = field(default_factory=dict)
     on_outbox_change: Callable[[], None] | None = None
     on_new_message: Callable[..., Awaitable[None]] | None = None
+    console_acting: Callable[[], bool] | None = None  # the host console moves people now
 
     @property
     def id(self) -> str:

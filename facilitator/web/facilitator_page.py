@@ -102,6 +102,7 @@ async def facilitator_page(request: web.Request) -> web.Response:
             "person": person,
             "token": request.match_info["token"],
             "now_text": now_text(entry, person, stops, now),
+            "console_moves_you": bool(entry.console_acting and entry.console_acting()),
             "stops": [
                 {
                     "start": iso(s.start),

@@ -146,6 +146,11 @@ class ZoomAppDriver:
 
     # -- the outbox asks whether to hold the planned move cue ---------------------------------------
 
+    def acting(self) -> bool:
+        """A connected, capable, unpaused console is running the rotation now (host cues and the
+        facilitator page then say what it does instead of asking for clicks)."""
+        return self._unusable() is None
+
     def skip_reason(self, row: OutboxMessage) -> str | None:
         """Hold a planned MOVE_NOW cue while a capable console moves that physician."""
         return self.cues.skip_reason(row, self._unusable() is None)

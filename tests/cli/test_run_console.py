@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import re
 import subprocess
 import sys
@@ -33,6 +34,10 @@ def test_the_console_opens_moves_posts_closes_and_one_refused_move_is_cued_and_e
     assert counts[("move_now", "cancelled")] == 6 and counts[("move_now", "sent")] == 1, counts
     assert counts[("escalation", "sent")] == 1, counts
     assert not any(status in {"pending", "sending", "failed"} for _, status in counts)
+    # The host's room cues say what the console does, instead of asking for clicks.
+    subjects = [str(m["Subject"]) for m in mailbox.Maildir(str(tmp_path / "mail"), create=False)]
+    assert any(s.startswith("Rooms opening now") for s in subjects), subjects
+    assert not any(s.startswith("Now: open all") for s in subjects)
 
 
 def test_console_needs_simulate() -> None:

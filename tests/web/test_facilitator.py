@@ -260,3 +260,18 @@ async def test_facilitator_marks_a_post_answered_and_the_board_sees_it(web_app: 
     assert (await w.client.post(path, data=b"{", headers={"Content-Type": "application/json"})).status == 400
     assert (await w.client.post(w.facilitator_path("dr-okafor") + "/answered/999999")).status == 404
     assert (await w.client.post(w.facilitator_path("dr-okafor") + "/answered/abc")).status == 404
+
+
+async def test_how_to_move_says_the_console_moves_them_while_it_runs(web_app: Web) -> None:
+    """With the host console running the rotation, the physician is told they will be moved and
+    should accept Zoom's prompt; when it stops (or was never there), the clicks to make."""
+    w = web_app
+    entry = w.ctx.sessions.get(S.session.id)
+    assert entry is not None
+    running = {"now": True}
+    entry.console_acting = lambda: running["now"]
+    html = await (await w.client.get(w.facilitator_path("dr-okafor"))).text()
+    assert "the host console moves you into each room" in html
+    running["now"] = False
+    html = await (await w.client.get(w.facilitator_path("dr-okafor"))).text()
+    assert "the host console moves you" not in html and "then <em>Join</em> next to the room" in html
