@@ -108,15 +108,20 @@ def escalation_message(schedule: Schedule, slot: Slot, miss: Misplacement) -> Pl
     )
 
 
-def host_escalation_messages(schedule: Schedule, slot: Slot, miss: Misplacement) -> list[PlannedMessage]:
-    """The same miss, told to the host and co-directors in words: who, where due, where they are."""
+def miss_in_words(schedule: Schedule, slot: Slot, miss: Misplacement) -> str:
+    """ "Dr. Amara Okafor is not in Group 5, 2 minutes into slot 2 (Zoom shows them in Group 2)":
+    the dashboard's alarm, the host's escalation and the run summary all say it this way."""
     fac = schedule.facilitator(miss.facilitator_id)
     group = schedule.group(miss.expected_group)
     names = {g.id: g.name for g in schedule.groups}
     minutes = int(CHECK_AFTER / timedelta(minutes=1))
-    text = missed_move(fac.name, group.name, slot.index + 1, minutes, miss.whereabouts(names)) + (
-        "; they have been told."
-    )
+    return missed_move(fac.name, group.name, slot.index + 1, minutes, miss.whereabouts(names))
+
+
+def host_escalation_messages(schedule: Schedule, slot: Slot, miss: Misplacement) -> list[PlannedMessage]:
+    """The same miss, told to the host and co-directors in words: who, where due, where they are."""
+    fac = schedule.facilitator(miss.facilitator_id)
+    text = miss_in_words(schedule, slot, miss) + "; they have been told."
     extra: dict[str, object] = {"facilitator_name": fac.name, "escalation_text": text}
     return [
         _missed_move_message(

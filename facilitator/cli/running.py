@@ -24,6 +24,7 @@ from rich.live import Live
 from rich.text import Text
 
 from facilitator.app.engine import Engine
+from facilitator.app.escalation import miss_in_words
 from facilitator.app.rehearsal import claim_database, rehearsal_db_path
 from facilitator.app.simulation import (
     LiveSimulation,
@@ -218,7 +219,7 @@ async def _run(
             return _stopped(console, stop)
         await engine.resume_sessions()  # the database's other sessions: loaded before any claim
         await engine.start()
-        handle.watcher.on_miss = lambda miss, slot: misses.append(miss.render_for(schedule))
+        handle.watcher.on_miss = lambda miss, slot: misses.append(miss_in_words(schedule, slot, miss))
         links = session_links(engine.web, schedule.session.id)
         _print_links(console, links)
         if options.links_json:

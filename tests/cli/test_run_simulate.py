@@ -6,6 +6,7 @@ import json
 import mailbox
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -61,7 +62,11 @@ def test_seed_study_runs_end_to_end(tmp_path: Path) -> None:
         assert counts[(kind, "sent")] == 1, (kind, counts)
     assert not any(status in {"pending", "sending", "failed"} for _, status in counts)
     assert "Rotation adherence: 5 of 6 visits in place 2 minutes in" in out
-    assert "is due in Group" in out  # the missed move, in words
+    # the missed move, in the escalation's words: names, not ids
+    said = " ".join(out.split())
+    assert re.search(
+        r"Dr\. \w+ \w+ is not in Group \d, 2 minutes into slot \d \(Zoom shows them in ", said
+    ), said
     keys = keys_in(tmp_path / "mail")
     assert sum(keys.values()) == sum(n for (_, s), n in counts.items() if s == "sent")
     assert max(keys.values()) == 1, "no email twice"
