@@ -60,7 +60,7 @@ from facilitator.web.links import session_links
 from facilitator.zoom.client import ZoomClient
 from facilitator.zoom.errors import ZoomError
 from facilitator.zoomapp import routes as console_routes
-from facilitator.zoomapp.service import console_from_settings
+from facilitator.zoomapp.service import alternative_host_warning, console_from_settings
 
 OPEN = {MessageStatus.PENDING.value, MessageStatus.SENDING.value}
 
@@ -194,6 +194,9 @@ async def _run(
     app = create_app(engine.web)
     if console_service is not None:
         console_routes.mount(app, console_service)
+        warning = alternative_host_warning(schedule)
+        if warning is not None:
+            console.print(warning, style="yellow", markup=False, highlight=False, soft_wrap=True)
         console_service.on_action = lambda a: console.print(
             f"[magenta]console[/magenta] {a.what}{' ' + a.facilitator_id if a.facilitator_id else ''}: "
             f"{a.detail}" + ("" if a.ok else " [red](failed)[/red]"),

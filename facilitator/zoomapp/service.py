@@ -44,6 +44,19 @@ def console_strategy(schedule: Schedule) -> str:
     return str(schedule.session.zoom.get("console_strategy", "move"))
 
 
+def alternative_host_warning(schedule: Schedule) -> str | None:
+    """The plan makes physicians alternative hosts, whom Zoom may give host rights on joining; no app
+    can move a host or co-host, so the console would cue them instead of moving them."""
+    if not schedule.facilitators or not schedule.session.zoom.get("alternative_hosts", True):
+        return None
+    return (
+        "warning: the plan makes the facilitators alternative hosts (session.zoom.alternative_hosts, "
+        "default true). Zoom may give them host rights when they join, and the host console cannot move "
+        "a host or co-host: it would cue them instead. Set `alternative_hosts: false` under "
+        "`session.zoom` so the console can move them."
+    )
+
+
 def console_from_settings(
     settings: Settings, clock: Clock, store: Store | None = None, timings: ConsoleTimings | None = None
 ) -> ConsoleService | None:

@@ -22,6 +22,8 @@ def test_the_console_opens_moves_posts_closes_and_one_refused_move_is_cued_and_e
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in out + result.stderr
     assert "Host console (Zoom App Home URL):" in out
+    # The seed plan keeps the default `alternative_hosts: true`: Zoom may make them unmovable co-hosts.
+    assert "Set `alternative_hosts: false` under `session.zoom` so the console can move them" in out
     assert "console open_rooms: rooms opened" in out
     assert out.count("console move ") == 6  # every visit of the seed rotation
     assert out.count("console confirm ") == 5 and "(webhook)" in out
