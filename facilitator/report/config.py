@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from facilitator.plan.yaml_source import YamlProblem, load_yaml
 from facilitator.report.errors import ReportError, ReportProblem
 from facilitator.report.keys import InstrumentKey
+from facilitator.report.yaml_files import read_yaml_model
 
 WAVES = ("pre", "post", "baseline")
 
@@ -98,25 +98,7 @@ class LoadedConfig:
 
 def load_config(path: Path) -> LoadedConfig:
     """Read `report.yaml`; every problem names the file, the line and the field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError([ReportProblem(str(path), None, None, "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError([ReportProblem(str(path), None, None, f"cannot be read: {exc}")]) from None
-    try:
-        data, source = load_yaml(text)
-    except YamlProblem as exc:
-        raise ReportError([ReportProblem(str(path), exc.position.line, None, exc.message)]) from None
-    try:
-        config = ReportConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-            field = ".".join(str(p) for p in loc) or None
-            problems.append(ReportProblem(str(path), source.locate(loc).line, field, err["msg"]))
-        raise ReportError(problems) from None
+    config = read_yaml_model(ReportConfig, path)
     return LoadedConfig(config, str(path), path.parent)
 
 

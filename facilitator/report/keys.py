@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from facilitator.plan.yaml_source import YamlProblem, load_yaml
 from facilitator.report.errors import ReportError, ReportProblem
+from facilitator.report.yaml_files import read_yaml_model
 
 BUILTIN_KEYS = Path(__file__).resolve().parent / "keys"
 
@@ -102,22 +102,7 @@ class InstrumentKey(Strict):
 
 def load_key(path: Path) -> InstrumentKey:
     """One key file, validated; problems name the file and the YAML line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data, source = load_yaml(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError([ReportProblem(str(path), None, None, f"cannot be read: {exc}")]) from None
-    except YamlProblem as exc:
-        raise ReportError([ReportProblem(str(path), exc.position.line, None, exc.message)]) from None
-    try:
-        return InstrumentKey.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-            field = ".".join(str(p) for p in loc) or None
-            problems.append(ReportProblem(str(path), source.locate(loc).line, field, err["msg"]))
-        raise ReportError(problems) from None
+    return read_yaml_model(InstrumentKey, path)
 
 
 def load_keys(extra_dirs: list[Path] | None = None) -> dict[str, InstrumentKey]:
