@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from facilitator.schedule.model import Audience, Lane, MessageKind, PlannedMessage, Schedule
+from facilitator.delivery.notices import notice_to, person_of
+from facilitator.schedule.model import MessageKind, Schedule
 from facilitator.store.base import MeetingRecord, MessageStatus, Store
 from facilitator.zoom.provision import is_pending
 
@@ -39,22 +40,12 @@ async def queue_new_links(store: Store, schedule: Schedule, new_meeting_id: int,
     added = 0
     told: set[str] = set()
     for row in sent:
-        who = row.recipient_id if row.audience == Audience.FACILITATOR.value else row.recipient.lower()
+        who = person_of(row)
         if who in told or who not in still_here:
             continue
         told.add(who)
-        message = PlannedMessage(
-            key=f"{sid}/{MessageKind.LINK_CHANGED.value}/{row.recipient_id}/{new_meeting_id}",
-            kind=MessageKind.LINK_CHANGED,
-            audience=Audience(row.audience),
-            recipient=row.recipient,
-            recipient_id=row.recipient_id,
-            channel=row.channel,
-            template=MessageKind.LINK_CHANGED.value,
-            due=now,
-            deadline=max(schedule.session.end, now),
-            lane=Lane.BULK,
-            context={"session_id": sid, "session_title": schedule.session.title},
-        )
+        key = f"{sid}/{MessageKind.LINK_CHANGED.value}/{row.recipient_id}/{new_meeting_id}"
+        deadline = max(schedule.session.end, now)
+        message = notice_to(row, schedule, MessageKind.LINK_CHANGED, key, now, deadline)
         added += await store.add_message(sid, message)
     return added

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from facilitator.delivery.notices import notice_to, person_of
 from facilitator.schedule.model import Audience, Lane, MessageKind, PlannedMessage, Schedule
 from facilitator.store.base import MessageStatus, OutboxMessage, Store
 
@@ -183,9 +184,7 @@ def _itinerary(schedule: Schedule, visits: Mapping[int, str]) -> str:
 def _describe(
     new: Schedule, rows: Sequence[OutboxMessage], old_start: datetime, changes: PlanChanges
 ) -> None:
-    before = {
-        r.recipient_id.lower() if r.audience == Audience.STUDENT.value else r.recipient_id for r in rows
-    }
+    before = {person_of(r) for r in rows}
     after = (
         {s.email.lower() for s in new.students} | {f.id for f in new.facilitators} | {h.id for h in new.hosts}
     )
@@ -251,35 +250,19 @@ def _removals(
     and carries the cancellation of the calendar entry their invitation made (`delivery/invites`).
     Once: a person who has a notice (sent or on its way) is not told again by a later edit."""
 
-    def person(row: OutboxMessage) -> str:
-        return row.recipient_id.lower() if row.audience == Audience.STUDENT.value else row.recipient_id
-
     gone = set(removed)
-    told = {person(r) for r in rows if r.kind == MessageKind.REMOVED.value and r.status in _NOTICE_ALIVE}
+    told = {person_of(r) for r in rows if r.kind == MessageKind.REMOVED.value and r.status in _NOTICE_ALIVE}
     out: list[PlannedMessage] = []
     seen: set[str] = set()
     for row in rows:
-        rid = person(row)
+        rid = person_of(row)
         invited = row.kind in INVITING_KINDS and row.status is MessageStatus.SENT
         if not invited or rid not in gone or rid in seen or rid in told:
             continue
         seen.add(rid)
-        sid = new.session.id
-        out.append(
-            PlannedMessage(
-                key=f"{sid}/{MessageKind.REMOVED.value}/{row.recipient_id}/r{revision}",
-                kind=MessageKind.REMOVED,
-                audience=Audience(row.audience),
-                recipient=row.recipient,
-                recipient_id=row.recipient_id,
-                channel=row.channel,
-                template=MessageKind.REMOVED.value,
-                due=now,
-                deadline=max(new.session.end, now) + CORRECTION_WINDOW,
-                lane=Lane.BULK,
-                context={"session_id": sid, "session_title": new.session.title},
-            )
-        )
+        key = f"{new.session.id}/{MessageKind.REMOVED.value}/{row.recipient_id}/r{revision}"
+        deadline = max(new.session.end, now) + CORRECTION_WINDOW
+        out.append(notice_to(row, new, MessageKind.REMOVED, key, now, deadline))
     return out
 
 
