@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "session_plans" / "shared-living-experiences.yaml"
 
 
+def serve_env(**extra: str) -> dict[str, str]:
+    """The environment of a `serve` under test: none of this machine's settings, test secrets."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
+    return env | {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48, **extra}
+
+
 async def test_serve_resumes_sessions_and_serves_their_links(tmp_path: Path) -> None:
     loaded = load_plan(SEED)
     schedule = build_schedule(loaded)
@@ -29,13 +35,7 @@ async def test_serve_resumes_sessions_and_serves_their_links(tmp_path: Path) -> 
     await store.close()
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
-    env |= {
-        "FACILITATOR_SECRET_KEY": "k" * 48,
-        "FACILITATOR_SURVEY_SECRET": "s" * 48,
-        "FACILITATOR_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FACILITATOR_COOKIE_SECURE": "false",
-    }
+    env = serve_env(FACILITATOR_PUBLIC_URL=f"http://127.0.0.1:{port}", FACILITATOR_COOKIE_SECURE="false")
     links_file = tmp_path / "links.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "serve.db"),
@@ -65,8 +65,7 @@ async def test_serve_resumes_sessions_and_serves_their_links(tmp_path: Path) -> 
 def test_serve_on_another_port_prints_links_that_work_there(tmp_path: Path) -> None:
     """Without FACILITATOR_PUBLIC_URL, `serve --port P` prints links to port P, not the default 8080."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
-    env |= {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48}
+    env = serve_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "p.db"), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
@@ -95,8 +94,7 @@ async def test_serve_refuses_a_rehearsal_database(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "r.db")
     await store.claim_run_mode("simulated", datetime.now(UTC))
     await store.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
-    env |= {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48}
+    env = serve_env()
     result = subprocess.run(
         [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "r.db"), "--port", "0"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
@@ -117,8 +115,7 @@ async def test_serve_prints_a_plans_text_as_written_when_it_cannot_resume(tmp_pa
     await store.close()
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
-    env |= {"FACILITATOR_SECRET_KEY": "k" * 48, "FACILITATOR_SURVEY_SECRET": "s" * 48}
+    env = serve_env()
     links_file = tmp_path / "links.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "serve.db"),

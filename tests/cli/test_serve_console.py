@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.cli.test_serve import serve_env
 from tests.cli.test_zoom_sim_command import free_port
 
 HEADERS = (
@@ -23,15 +23,12 @@ HEADERS = (
 
 def test_serve_mounts_the_console_and_doctor_checks_its_headers(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACILITATOR_", "ZOOM_", "SMTP_"))}
-    env |= {
-        "FACILITATOR_SECRET_KEY": "k" * 48,
-        "FACILITATOR_SURVEY_SECRET": "s" * 48,
-        "FACILITATOR_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FACILITATOR_COOKIE_SECURE": "false",
-        "ZOOM_APP_CLIENT_ID": "serve-test-app",
-        "ZOOM_APP_CLIENT_SECRET": "serve-test-app-secret-0123456789",
-    }
+    env = serve_env(
+        FACILITATOR_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        FACILITATOR_COOKIE_SECURE="false",
+        ZOOM_APP_CLIENT_ID="serve-test-app",
+        ZOOM_APP_CLIENT_SECRET="serve-test-app-secret-0123456789",
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "facilitator", "serve", "--db", str(tmp_path / "s.db"), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
